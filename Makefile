@@ -1,0 +1,46 @@
+# kinabot task runner: `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install build run test test-fast lint bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install kinabot (torch CPU build first)
+
+build: install ## Build the index from corpus/ if the corpus or model changed
+	$(BIN)/kinabot build
+
+run: build ## Install, build the index if needed, and serve on http://$(HOST):$(PORT)
+	$(BIN)/kinabot serve --host $(HOST) --port $(PORT)
+
+test: install ## Install and run the whole test suite, slow tests included
+	$(BIN)/pytest
+
+test-fast: install ## Run only the fast unit tests
+	$(BIN)/pytest -m "not slow"
+
+lint: install ## Lint, format check and type check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
+
+bench: install ## Latency benchmark: /api/ask over HTTP next to bare model.encode
+	$(BIN)/python benchmarks/bench_api.py
+
+clean: ## Remove built indexes (not the corpus)
+	rm -rf indexes/[0-9]* indexes/CURRENT

@@ -1,0 +1,164 @@
+"""Latency of /api/ask over HTTP on a 10,000-passage index, next to the bare model.encode.
+
+The synthetic index is made from the bundled corpus's own sentences, shuffled into new
+passages of three to six sentences within each language; a passage's vector is the
+normalised mean of its sentences' real vectors, so building it costs one encode of the
+corpus sentences rather than of 10,000 passages. Search cost does not depend on where
+the vectors came from. The real service is started with `kinabot serve` on loopback,
+asked 200 questions in mixed languages one at a time, then the same questions are
+encoded bare with the same model in this process.
+
+    .venv/bin/python benchmarks/bench_api.py [--passages 10000] [--questions 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from kinabot.chunking import Passage, chunk_document
+from kinabot.corpus import LANGS, load_corpus
+from kinabot.index import DocMeta, write_index
+from kinabot.model import load_embedder
+from kinabot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -> tuple[int, float]:
+    embedder = load_embedder(settings)
+    corpus = load_corpus(settings.corpus_dir)
+    by_lang: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    for doc in corpus.documents:
+        for p in chunk_document(doc):
+            by_lang[p.lang].extend(p.sentence_texts())
+    started = time.perf_counter()
+    vectors = {lang: embedder.encode_passages(s) for lang, s in by_lang.items() if s}
+    encode_s = time.perf_counter() - started
+    rng = random.Random(seed)
+    total_sentences = sum(len(s) for s in by_lang.values())
+    docs: list[DocMeta] = []
+    passages: list[Passage] = []
+    pvecs: list[np.ndarray] = []
+    svecs: list[np.ndarray] = []
+    for lang, sentences in by_lang.items():
+        share = round(target * len(sentences) / total_sentences)
+        for n in range(share):
+            if n % 10 == 0:
+                doc_id = f"synthetic-{lang}-{n // 10:05d}"
+                url = f"https://example.org/{doc_id}"
+                meta = {"url": url, "publisher": "Synthetic", "consulted": "2026-11-27"}
+                docs.append(DocMeta(doc_id, lang, f"Synthetic {doc_id}", url, (meta,), "2026-11-27", None))
+            picks = rng.sample(range(len(sentences)), rng.randint(3, 6))
+            joiner = "" if lang == "zh" else " "
+            text, spans = "", []
+            for i in picks:
+                if text:
+                    text += joiner
+                spans.append((len(text), len(text) + len(sentences[i])))
+                text += sentences[i]
+            passages.append(
+                Passage(docs[-1].id, lang, docs[-1].title, (docs[-1].title,), text, 0, len(text), tuple(spans))
+            )
+            chosen = vectors[lang][picks]
+            mean = chosen.mean(axis=0)
+            pvecs.append(mean / np.linalg.norm(mean))
+            svecs.extend(chosen)
+    model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
+    write_index(docs, passages, np.stack(pvecs), np.stack(svecs), model, "synthetic", out)
+    return len(passages), encode_s
+
+
+def questions(n: int, seed: int = 11) -> list[str]:
+    rows = []
+    for file in sorted((ROOT / "qa").glob("*.jsonl")):
+        rows += [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(seed).shuffle(rows)
+    return [r["question"] for r in rows[:n]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=200)
+    args = parser.parse_args()
+    settings = Settings(corpus_dir=ROOT / "corpus")
+    with tempfile.TemporaryDirectory(prefix="kinabot-bench-") as tmp:
+        index_dir = Path(tmp) / "indexes"
+        n_passages, _ = synthetic_index(settings, args.passages, index_dir)
+        qs = questions(args.questions)
+        port = free_port()
+        env = {**os.environ, "KINABOT_INDEX_DIR": str(index_dir), "KINABOT_LOG_LEVEL": "WARNING"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kinabot.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=30) as client:
+                deadline = time.time() + 180
+                while time.time() < deadline:
+                    try:
+                        if client.get("/readyz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.5)
+                else:
+                    raise SystemExit("the service did not become ready in 180 s")
+                for q in qs[:10]:  # warm the connection and caches
+                    client.post("/api/ask", json={"question": q})
+                http_ms = []
+                for q in qs:
+                    t = time.perf_counter()
+                    response = client.post("/api/ask", json={"question": q})
+                    http_ms.append((time.perf_counter() - t) * 1000)
+                    response.raise_for_status()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        embedder = load_embedder(settings)
+        for q in qs[:10]:
+            embedder.encode_queries([q])
+        encode_ms = []
+        for q in qs:
+            t = time.perf_counter()
+            embedder.encode_queries([q])
+            encode_ms.append((time.perf_counter() - t) * 1000)
+    med_http, p99_http = statistics.median(http_ms), percentile(http_ms, 99)
+    med_enc, p99_enc = statistics.median(encode_ms), percentile(encode_ms, 99)
+    print(f"index: {n_passages} passages (synthetic), {len(qs)} questions in sv/zh/en, one at a time")
+    print(f"machine: {os.cpu_count()} cores")
+    print(f"{'':24s}{'median ms':>10s}{'p99 ms':>10s}")
+    print(f"{'/api/ask over HTTP':24s}{med_http:10.1f}{p99_http:10.1f}")
+    print(f"{'bare model.encode':24s}{med_enc:10.1f}{p99_enc:10.1f}")
+    print(f"median ratio /api/ask : encode = {med_http / med_enc:.2f}  (goal <= 1.5)")
+    print(f"p99 /api/ask = {p99_http:.1f} ms  (goal < 100)")
+
+
+if __name__ == "__main__":
+    main()

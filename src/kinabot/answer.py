@@ -1,0 +1,149 @@
+"""Turning ranked passages into an answer in the asker's language, or an honest no-answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from kinabot.search import Hit, Retriever
+
+NO_ANSWER = {
+    "sv": "Jag hittar inget säkert svar på det i regionens dokument.",
+    "zh": "在本地区的资料中没有找到可靠的答案。",
+    "en": "I could not find a reliable answer to that in the region's documents.",
+}
+# Sentences within this cosine of the best one are worth quoting too.
+SENTENCE_MARGIN = 0.03
+
+
+@dataclass
+class PassageOut:
+    doc_id: str
+    title: str
+    lang: str
+    text: str
+    headings: list[str]
+    score: float
+    relevance: float
+    url: str
+    match_start: int
+    match_end: int
+    below_threshold: bool
+
+
+@dataclass
+class SourceOut:
+    doc_id: str
+    title: str
+    lang: str
+    url: str
+    publisher: str
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    language_forced: bool
+    answer: str | None
+    answer_language: str | None
+    no_answer: bool
+    message: str | None
+    contact: str | None
+    sources: list[SourceOut] = field(default_factory=list)
+    passages: list[PassageOut] = field(default_factory=list)
+    index_version: str = ""
+    took_ms: float = 0.0
+
+
+def compose(
+    retriever: Retriever,
+    question: str,
+    asker: str,
+    forced: bool,
+    query: np.ndarray,
+    hits: list[Hit],
+    top_k: int,
+    started: float,
+) -> Answer:
+    settings = retriever.settings
+    threshold = settings.no_answer_threshold
+    relevant = bool(hits) and _relevance(hits[0]) >= threshold
+    passages = [_passage_out(retriever, h, threshold) for h in hits[:top_k]]
+    answer = Answer(
+        question=question,
+        language=asker,
+        language_forced=forced,
+        answer=None,
+        answer_language=None,
+        no_answer=not relevant,
+        message=None,
+        contact=None,
+        passages=passages,
+        index_version=retriever.index.version,
+    )
+    if relevant:
+        best = retriever.passage(hits[0].row)
+        lang = asker if retriever.document(best.doc_id, asker) else best.lang
+        answer.answer = _quote(retriever, best.doc_id, lang, hits, query, settings.answer_sentences)
+        answer.answer_language = lang
+        meta = retriever.document(best.doc_id, lang)
+        if meta is not None:
+            publisher = meta.sources[0]["publisher"] if meta.sources else ""
+            answer.sources.append(SourceOut(meta.id, meta.title, meta.lang, meta.url, publisher))
+    else:
+        answer.message = NO_ANSWER.get(asker, NO_ANSWER["en"])
+        answer.contact = settings.contact(asker)
+    answer.took_ms = round((time.perf_counter() - started) * 1000, 2)
+    return answer
+
+
+def _relevance(hit: Hit) -> float:
+    """How well the passage answers: its own cosine or its best sentence's, whichever is higher."""
+    return max(hit.dense, hit.sentence_score)
+
+
+def _passage_out(retriever: Retriever, hit: Hit, threshold: float) -> PassageOut:
+    p = retriever.passage(hit.row)
+    meta = retriever.document(p.doc_id, p.lang)
+    first = int(retriever.index.sentence_ranges[hit.row][0])
+    span = p.sentences[hit.sentence - first] if p.sentences else (0, len(p.text))
+    return PassageOut(
+        doc_id=p.doc_id,
+        title=p.title,
+        lang=p.lang,
+        text=p.text,
+        headings=list(p.headings),
+        score=round(hit.score, 6),
+        relevance=round(_relevance(hit), 4),
+        url=meta.url if meta else "",
+        match_start=span[0],
+        match_end=span[1],
+        below_threshold=_relevance(hit) < threshold,
+    )
+
+
+def _quote(retriever: Retriever, doc_id: str, lang: str, hits: list[Hit], query: np.ndarray, limit: int) -> str:
+    """The best one to ``limit`` sentences of the document's version in ``lang``, in reading order."""
+    rows = retriever.rows_of(doc_id, lang)
+    candidates: list[tuple[float, int, int]] = []  # (score, row, sentence index)
+    for row in rows:
+        for i, score in enumerate(retriever.sentence_scores(row, query)):
+            candidates.append((float(score), row, i))
+    if not candidates:
+        return retriever.passage(hits[0].row).text
+    candidates.sort(key=lambda c: -c[0])
+    best = candidates[0][0]
+    chosen = [c for c in candidates[:limit] if c[0] >= best - SENTENCE_MARGIN]
+    chosen.sort(key=lambda c: (c[1], c[2]))
+    sentences = []
+    for _, row, i in chosen:
+        p = retriever.passage(row)
+        a, b = p.sentences[i]
+        sentences.append(p.text[a:b].strip())
+    joiner = "" if lang == "zh" else " "
+    return joiner.join(sentences)

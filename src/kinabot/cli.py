@@ -1,0 +1,122 @@
+"""Command line: ``kinabot build / ask / serve``; a thin shell over the core."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from kinabot.errors import KinabotError
+from kinabot.index import IndexError_
+from kinabot.settings import Settings
+
+app = typer.Typer(help="kinabot: answers about Kronoberg and Suzhou from the region's documents.", no_args_is_help=True)
+logger = logging.getLogger("kinabot")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the corpus and model are unchanged.")] = False,
+) -> None:
+    """Build a new index version from the corpus folder (only when something changed)."""
+    from kinabot.corpus import load_corpus
+    from kinabot.index import build_index, current_version, is_up_to_date
+    from kinabot.model import load_embedder
+
+    settings = _settings()
+    try:
+        corpus = load_corpus(settings.corpus_dir)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for err in corpus.errors:
+        typer.echo(f"skipped {err}", err=True)
+    embedder = load_embedder(settings)
+    if not force and is_up_to_date(settings.index_dir, corpus, embedder):
+        version = current_version(settings.index_dir)
+        typer.echo(f"index {version.name if version else '?'} is up to date ({len(corpus.documents)} documents)")
+        return
+    try:
+        path = build_index(corpus, embedder, settings.index_dir, show_progress=sys.stderr.isatty())
+    except IndexError_ as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    manifest = json.loads((path / "manifest.json").read_text())
+    typer.echo(
+        f"built index {path.name}: {sum(manifest['documents'].values())} documents, "
+        f"{sum(manifest['passages'].values())} passages {manifest['passages']}, "
+        f"{len(corpus.errors)} files skipped"
+    )
+    if corpus.errors:
+        raise typer.Exit(3)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Swedish, Chinese or English.")],
+    lang: Annotated[str | None, typer.Option(help="Force the question's language: sv, zh or en.")] = None,
+    top_k: Annotated[int, typer.Option(min=1, max=20, help="Passages to show.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
+) -> None:
+    """Answer one question from the current index."""
+    from kinabot.search import Retriever
+
+    settings = _settings()
+    if lang is not None and lang not in ("sv", "zh", "en"):
+        typer.echo(f"error: --lang must be one of sv, zh, en (got {lang!r})", err=True)
+        raise typer.Exit(2)
+    try:
+        retriever = Retriever.from_settings(settings)
+        result = retriever.ask(question, lang=lang, top_k=top_k)
+    except (KinabotError, IndexError_) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"[{result.language}] {result.question}\n")
+    if result.no_answer:
+        typer.echo(result.message or "")
+        typer.echo(result.contact or "")
+    else:
+        typer.echo(result.answer or "")
+        for src in result.sources:
+            typer.echo(f"\n  source: {src.title} [{src.lang}] {src.url}")
+    typer.echo("\npassages:")
+    for i, p in enumerate(result.passages, start=1):
+        flag = " (below threshold)" if p.below_threshold else ""
+        typer.echo(f"  {i}. {p.title} [{p.lang}] relevance {p.relevance:.3f}{flag}")
+        typer.echo(f"     {' › '.join(p.headings)}")
+        typer.echo(f"     » {p.text[p.match_start : p.match_end]}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default KINABOT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default KINABOT_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API on the current index."""
+    import uvicorn
+
+    from kinabot.api import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,156 @@
+"""Reading the curated documents: Markdown with YAML front matter.
+
+Translations of one article share an ``id``; a bad file is reported and skipped so
+one typo never stops a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import frontmatter
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+
+logger = logging.getLogger(__name__)
+
+Lang = Literal["sv", "zh", "en"]
+LANGS: tuple[Lang, ...] = ("sv", "zh", "en")
+_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl
+    publisher: str = Field(min_length=1)
+    consulted: dt.date
+
+
+class FrontMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=_ID_PATTERN)
+    lang: Lang
+    title: str = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    updated: dt.date
+    valid_for: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    lang: Lang
+    title: str
+    sources: tuple[Source, ...]
+    updated: dt.date
+    body: str
+    path: str
+    valid_for: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}.{self.lang}"
+
+
+@dataclass
+class CorpusError:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    errors: list[CorpusError] = field(default_factory=list)
+
+    def translations(self, doc_id: str) -> dict[str, Document]:
+        return {d.lang: d for d in self.documents if d.id == doc_id}
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "front matter"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_document(text: str, path: str) -> Document:
+    """Parse one file's text; raises ``ValueError`` with a message that names what to fix."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" near line {where.line + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise ValueError(f"front matter is not valid YAML{line}: {problem}") from None
+    if not post.metadata:
+        raise ValueError(
+            "no YAML front matter: start the file with '---', the keys id, lang, title, sources, updated, then '---'"
+        )
+    try:
+        meta = FrontMatter.model_validate(post.metadata)
+    except ValidationError as exc:
+        raise ValueError(f"bad front matter: {_describe(exc)}") from None
+    body = post.content.strip()
+    if not body:
+        raise ValueError("the document has front matter but no text")
+    return Document(
+        id=meta.id,
+        lang=meta.lang,
+        title=meta.title,
+        sources=tuple(meta.sources),
+        updated=meta.updated,
+        body=body,
+        path=path,
+        valid_for=meta.valid_for,
+    )
+
+
+def load_corpus(root: Path) -> Corpus:
+    """Every ``*.md`` under ``root`` (README files excepted), sorted for a stable build."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"corpus folder {root} does not exist: set KINABOT_CORPUS_DIR to a folder of .md files")
+    docs: list[Document] = []
+    errors: list[CorpusError] = []
+    seen: dict[str, str] = {}
+    for file in sorted(root.rglob("*.md")):
+        if file.name.lower() == "readme.md":
+            continue
+        rel = file.relative_to(root).as_posix()
+        try:
+            doc = parse_document(file.read_text(encoding="utf-8"), rel)
+        except UnicodeDecodeError:
+            errors.append(CorpusError(rel, "not UTF-8 text"))
+            continue
+        except ValueError as exc:
+            errors.append(CorpusError(rel, str(exc)))
+            continue
+        if doc.key in seen:
+            errors.append(CorpusError(rel, f"id {doc.id!r} in {doc.lang!r} is already used by {seen[doc.key]}"))
+            continue
+        seen[doc.key] = rel
+        docs.append(doc)
+    for err in errors:
+        logger.warning("skipped %s", err)
+    return Corpus(docs, errors)
+
+
+def corpus_hash(corpus: Corpus) -> str:
+    """Content hash of what an index is built from (paths, metadata and text)."""
+    digest = hashlib.sha256()
+    for doc in sorted(corpus.documents, key=lambda d: d.key):
+        for part in (doc.key, doc.title, doc.body, *(str(s.url) for s in doc.sources)):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\0")
+    return digest.hexdigest()

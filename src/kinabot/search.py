@@ -1,0 +1,190 @@
+"""Retrieval: dense and lexical candidates per language, fused into one ranking.
+
+multilingual-e5 scores passages in the question's own language higher even when a
+passage in another language answers better, and BM25 only works within a language.
+So candidates are drawn from each language's pool separately, dense scores from
+other languages get a small calibrated lift before the pools are merged, and each
+lexical list counts with a weight that depends on whether it can match at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kinabot.chunking import Passage
+from kinabot.errors import QuestionEmpty, QuestionTooLong
+from kinabot.index import DocMeta, IndexInvalid, LoadedIndex, load_index
+from kinabot.language import detect_language
+from kinabot.model import Embedder, load_embedder
+from kinabot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with the evidence behind its rank."""
+
+    row: int
+    score: float
+    dense: float
+    sentence: int  # global row of the passage's best-matching sentence
+    sentence_score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    rrf_k: int = 60
+    lexical: float = 1.0
+    cross_lexical: float = 0.25
+    cross_language_lift: float = 0.0
+    min_coverage: float = 0.5
+
+
+def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: each list adds ``weight / (k + rank)``, rank from 1."""
+    scores: dict[int, float] = {}
+    for items, weight in rankings:
+        if weight <= 0:
+            continue
+        for rank, item in enumerate(items, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return scores
+
+
+class Retriever:
+    """The core: load once, then ``ask`` from any thread."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+        model = index.manifest["model"]
+        if model["fingerprint"] != embedder.fingerprint or int(model["dimension"]) != embedder.dimension:
+            raise IndexInvalid(
+                f"index version {index.version} was built with model {model['name']!r} "
+                f"(fingerprint {model['fingerprint']}), but the service loaded {embedder.name!r} "
+                f"(fingerprint {embedder.fingerprint}): rebuild with `kinabot build`"
+            )
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.weights = FusionWeights(
+            rrf_k=settings.rrf_k,
+            lexical=settings.lexical_weight,
+            cross_lexical=settings.cross_lexical_weight,
+            cross_language_lift=settings.cross_language_lift,
+            min_coverage=settings.lexical_min_coverage,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Retriever:
+        return cls(load_index(settings.index_dir), load_embedder(settings), settings)
+
+    @classmethod
+    def from_index(cls, path: Path | str, settings: Settings | None = None) -> Retriever:
+        settings = (settings or Settings()).model_copy(update={"index_dir": Path(path)})
+        return cls.from_settings(settings)
+
+    # -- public API -------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load jieba's dictionary and run the model once, so the first visitor does not wait."""
+        for question in ("Hur startar jag ett företag?", "如何在苏州设立公司？", "How do I start a company?"):
+            self.ask(question)
+
+    def check_question(self, question: str) -> str:
+        text = question.strip()
+        if not text:
+            raise QuestionEmpty()
+        if len(text) > self.settings.max_question_chars:
+            raise QuestionTooLong(length=len(text), limit=self.settings.max_question_chars)
+        return text
+
+    def ask(self, question: str, lang: str | None = None, top_k: int | None = None):  # -> Answer
+        """Answer ``question`` from the index; see :mod:`kinabot.answer` for the result."""
+        from kinabot.answer import compose
+
+        started = time.perf_counter()
+        text = self.check_question(question)
+        asker = lang or detect_language(text)
+        query = self.index.center_query(self.embedder.encode_queries([text])[0], asker)
+        top_k = top_k or self.settings.top_k
+        hits = self.search(text, query, asker, limit=top_k)
+        return compose(self, text, asker, lang is not None, query, hits, top_k, started)
+
+    def search(self, text: str, query: np.ndarray, asker: str, limit: int = 20) -> list[Hit]:
+        """The best ``limit`` candidates, best first, with the evidence for each."""
+        idx = self.index
+        w = self.weights
+        k = self.settings.candidates
+        candidates: set[int] = set()
+        lexical_lists: list[tuple[list[int], float]] = []
+        q = query.reshape(1, -1)
+        for lang, rows in idx.lang_rows.items():
+            n = min(k, len(rows))
+            _, local = idx.dense[lang].search(q, n)
+            candidates.update(int(rows[i]) for i in local[0] if i >= 0)
+            # A passage also competes through its best sentence, which a long passage's
+            # vector dilutes.
+            sentences = idx.sentence_dense[lang]
+            _, slocal = sentences.search(q, min(k, sentences.ntotal))
+            offset = idx.sentence_offset[lang]
+            candidates.update(int(idx.sentence_passage[offset + i]) for i in slocal[0] if i >= 0)
+            lex_local, _ = idx.lexical[lang].search(text, n, w.min_coverage)
+            weight = w.lexical if lang == asker else w.cross_lexical
+            lexical_lists.append(([int(rows[i]) for i in lex_local], weight))
+
+        evidence = {row: self.evidence(row, query) for row in candidates}
+        lift = {lang: (0.0 if lang == asker else w.cross_language_lift) for lang in idx.lang_rows}
+        dense_order = sorted(
+            candidates, key=lambda row: -(max(evidence[row][0], evidence[row][2]) + lift[idx.passages[row].lang])
+        )
+        fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
+        dense_rank = {row: r for r, row in enumerate(dense_order, start=1)}
+        lexical_rank: dict[int, int] = {}
+        for ranking, _ in lexical_lists:
+            for r, row in enumerate(ranking, start=1):
+                lexical_rank.setdefault(row, r)
+        ranked = sorted(fused, key=lambda row: (-fused[row], dense_rank.get(row, len(dense_rank) + 1)))
+        hits = []
+        for row in ranked[:limit]:
+            if row not in evidence:
+                evidence[row] = self.evidence(row, query)
+            dense, sentence, sentence_score = evidence[row]
+            hits.append(
+                Hit(row, fused[row], dense, sentence, sentence_score, dense_rank.get(row), lexical_rank.get(row))
+            )
+        return hits
+
+    def evidence(self, row: int, query: np.ndarray) -> tuple[float, int, float]:
+        """Cosine of the passage, and the row and cosine of its best sentence."""
+        dense = float(self.index.passage_vectors[row] @ query)
+        sentence, sentence_score = self.best_sentence(row, query)
+        return dense, sentence, sentence_score
+
+    # -- helpers used by answer composition ---------------------------------------------
+
+    def passage(self, row: int) -> Passage:
+        return self.index.passages[row]
+
+    def document(self, doc_id: str, lang: str) -> DocMeta | None:
+        return self.index.documents.get((doc_id, lang))
+
+    def sentence_scores(self, row: int, query: np.ndarray) -> np.ndarray:
+        a, b = self.index.sentence_ranges[row]
+        return self.index.sentence_vectors[a:b] @ query
+
+    def best_sentence(self, row: int, query: np.ndarray) -> tuple[int, float]:
+        scores = self.sentence_scores(row, query)
+        if not len(scores):
+            return int(self.index.sentence_ranges[row][0]), float("-inf")
+        best = int(np.argmax(scores))
+        return int(self.index.sentence_ranges[row][0]) + best, float(scores[best])
+
+    def rows_of(self, doc_id: str, lang: str) -> list[int]:
+        return self.index.doc_rows.get((doc_id, lang), [])

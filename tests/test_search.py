@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+
+from kinabot.errors import QuestionEmpty, QuestionTooLong
+from kinabot.search import rrf
+
+
+def test_rrf_adds_weighted_reciprocal_ranks() -> None:
+    scores = rrf([([1, 2, 3], 1.0), ([3, 1], 0.5)], k=60)
+    assert scores[1] == pytest.approx(1 / 61 + 0.5 / 62)
+    assert scores[3] == pytest.approx(1 / 63 + 0.5 / 61)
+    assert scores[2] == pytest.approx(1 / 62)
+    assert max(scores, key=scores.get) == 1
+
+
+def test_rrf_ignores_lists_with_zero_weight() -> None:
+    assert rrf([([1], 1.0), ([2], 0.0)], k=60) == {1: pytest.approx(1 / 61)}
+
+
+def test_rrf_item_in_both_lists_beats_item_in_one() -> None:
+    scores = rrf([([1, 2], 1.0), ([2, 1], 1.0), ([3], 1.0)], k=60)
+    assert scores[1] == scores[2] > scores[3]
+
+
+def _top_doc(answer) -> str:
+    return answer.passages[0].doc_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "doc_id", "lang"),
+    [
+        ("Hur hög är momsen i Sverige?", "swedish-vat", "sv"),
+        ("苏州工业园区是哪一年设立的？", "suzhou-industrial-park", "zh"),
+        ("When was Linnaeus University formed?", "linnaeus-university", "en"),
+        ("När skrevs samarbetsavtalet med Suzhou?", "suzhou-cooperation", "sv"),
+        ("在中国怎么保护商标？", "trademarks-china", "zh"),
+    ],
+)
+def test_each_language_finds_its_article(retriever, question: str, doc_id: str, lang: str) -> None:
+    answer = retriever.ask(question)
+    assert answer.language == lang
+    assert not answer.no_answer, answer
+    assert _top_doc(answer) == doc_id
+    assert answer.sources[0].doc_id == doc_id
+
+
+@pytest.mark.slow
+def test_swedish_question_finds_article_that_exists_only_in_chinese(retriever) -> None:
+    answer = retriever.ask("När grundades Suzhou Industrial Park och hur stort är området?")
+    assert answer.language == "sv"
+    assert not answer.no_answer
+    assert _top_doc(answer) == "suzhou-industrial-park"
+    assert answer.answer_language == "zh"  # no Swedish version exists
+    assert "1994" in (answer.answer or "")
+
+
+@pytest.mark.slow
+def test_chinese_question_finds_article_that_exists_only_in_swedish(retriever) -> None:
+    answer = retriever.ask("瑞典的增值税税率是多少？")
+    assert answer.language == "zh"
+    assert not answer.no_answer
+    assert _top_doc(answer) == "swedish-vat"
+    assert "25" in (answer.answer or "")
+
+
+@pytest.mark.slow
+def test_answer_uses_the_askers_language_when_a_translation_exists(retriever) -> None:
+    answer = retriever.ask("世博会期间与哪个城市签署了合作协议？")
+    assert answer.sources[0].doc_id == "suzhou-cooperation"
+    assert answer.answer_language == "zh"
+    assert "苏州" in (answer.answer or "")
+
+
+@pytest.mark.slow
+def test_unrelated_question_gets_no_answer_but_ranked_passages(retriever) -> None:
+    answer = retriever.ask("Who won the football world cup in 1998?", top_k=3)
+    assert answer.no_answer
+    assert answer.answer is None
+    assert answer.message and answer.contact
+    assert len(answer.passages) == 3
+    assert all(p.below_threshold for p in answer.passages)
+
+
+@pytest.mark.slow
+def test_matched_sentence_span_points_into_the_passage(retriever) -> None:
+    answer = retriever.ask("Hur långt är det från Växjö till flygplatsen?")
+    top = answer.passages[0]
+    assert top.doc_id == "kronoberg-transport"
+    matched = top.text[top.match_start : top.match_end]
+    assert "Airport" in matched
+
+
+@pytest.mark.slow
+def test_forced_language_is_respected(retriever) -> None:
+    answer = retriever.ask("Suzhou", lang="zh")
+    assert answer.language == "zh" and answer.language_forced
+
+
+@pytest.mark.slow
+def test_bad_questions_raise_domain_errors(retriever) -> None:
+    with pytest.raises(QuestionEmpty):
+        retriever.ask("   ")
+    with pytest.raises(QuestionTooLong):
+        retriever.ask("x" * (retriever.settings.max_question_chars + 1))
