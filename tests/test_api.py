@@ -118,3 +118,20 @@ def test_service_loads_model_and_index_at_start(settings, built_index) -> None:
     with TestClient(create_app(settings)) as c:
         assert c.get("/readyz").json()["status"] == "ready"
         assert c.post("/api/ask", json={"question": "moms sverige"}).json()["passages"][0]["doc_id"] == "swedish-vat"
+
+
+def test_suggestions_per_language(client: TestClient) -> None:
+    for lang in ("sv", "zh", "en"):
+        body = client.get("/api/suggestions", params={"lang": lang}).json()
+        assert body["lang"] == lang
+        assert 1 <= len(body["questions"]) <= 4
+    assert client.get("/api/suggestions", params={"lang": "de"}).json()["error"]["code"] == "invalid_request"
+
+
+def test_feedback_is_accepted_and_validated(client: TestClient) -> None:
+    response = client.post(
+        "/api/feedback", json={"question": "moms?", "vote": "up", "doc_ids": ["swedish-vat"], "lang": "sv"}
+    )
+    assert response.status_code == 202 and response.json() == {"status": "received"}
+    bad = client.post("/api/feedback", json={"question": "moms?", "vote": "maybe"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"

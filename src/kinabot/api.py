@@ -12,12 +12,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +29,7 @@ from kinabot.search import Retriever
 from kinabot.settings import Settings
 
 logger = logging.getLogger(__name__)
+feedback_log = logging.getLogger("kinabot.feedback")
 
 
 class AskRequest(BaseModel):
@@ -75,6 +77,25 @@ class AskResponse(BaseModel):
     passages: list[PassageModel]
     index_version: str
     took_ms: float
+
+
+class SuggestionsResponse(BaseModel):
+    lang: str
+    questions: list[str]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=2000, description="The question the answer was for.")
+    vote: Literal["up", "down"]
+    doc_ids: list[str] = Field(default_factory=list, max_length=20, description="Documents the answer cited.")
+    lang: Literal["sv", "zh", "en"] | None = None
+    comment: str | None = Field(None, max_length=1000)
+
+
+class FeedbackResponse(BaseModel):
+    status: str
 
 
 class ErrorBody(BaseModel):
@@ -189,6 +210,29 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         )
         return asdict(result)
 
+    @app.get("/api/suggestions", response_model=SuggestionsResponse)
+    async def suggestions(
+        found: Annotated[Retriever, Depends(get_retriever)], lang: Literal["sv", "zh", "en"] = "sv"
+    ) -> SuggestionsResponse:
+        """Questions to offer a visitor before the first one, in their language."""
+        return SuggestionsResponse(lang=lang, questions=found.index.suggestions.get(lang, []))
+
+    @app.post("/api/feedback", response_model=FeedbackResponse, status_code=202, responses=responses)
+    async def feedback(body: FeedbackRequest) -> FeedbackResponse:
+        """Thumbs up or down on an answer, with an optional comment."""
+        feedback_log.info(
+            "feedback vote=%s lang=%s docs=%s comment=%s", body.vote, body.lang, body.doc_ids, bool(body.comment)
+        )
+        return FeedbackResponse(status="received")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return _static(settings.web_dir / "widget.js", "application/javascript; charset=utf-8", "public, max-age=3600")
+
+    @app.get("/", include_in_schema=False)
+    async def demo() -> FileResponse:
+        return _static(settings.web_dir / "demo.html", "text/html; charset=utf-8", "no-cache")
+
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         """The process is up."""
@@ -204,6 +248,12 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         return JSONResponse(content=Health(status="ready", index_version=found.index.version).model_dump())
 
     return app
+
+
+def _static(path: Path, media_type: str, cache: str) -> FileResponse:
+    if not path.is_file():
+        raise StarletteHTTPException(404, "Not found")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
 
 
 def _load(settings: Settings) -> Retriever:

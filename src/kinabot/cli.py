@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -98,6 +99,41 @@ def ask(
         typer.echo(f"  {i}. {p.title} [{p.lang}] relevance {p.relevance:.3f}{flag}")
         typer.echo(f"     {' › '.join(p.headings)}")
         typer.echo(f"     » {p.text[p.match_start : p.match_end]}")
+
+
+@app.command("eval")
+def evaluate(
+    qa: Annotated[Path, typer.Option(help="Folder of labelled questions (*.jsonl).")] = Path("qa"),
+    split: Annotated[str, typer.Option(help="Which part to score: dev, test or all.")] = "test",
+    failures: Annotated[bool, typer.Option("--failures", help="List the questions kinabot got wrong.")] = False,
+    output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Score retrieval on the labelled questions: hit@1, hit@3, MRR per language, no-answer precision/recall."""
+    from kinabot.evaluate import evaluate_qa, format_table, load_qa, save_json
+    from kinabot.search import Retriever
+
+    settings = _settings()
+    if split not in ("dev", "test", "all"):
+        typer.echo(f"error: --split must be dev, test or all (got {split!r})", err=True)
+        raise typer.Exit(2)
+    try:
+        items = [i for i in load_qa(qa) if split == "all" or i.split == split]
+        retriever = Retriever.from_settings(settings)
+    except (ValueError, KinabotError, IndexError_) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if not items:
+        typer.echo(f"error: no labelled questions in {qa} for split {split!r}", err=True)
+        raise typer.Exit(1)
+    result = evaluate_qa(retriever, items)
+    typer.echo(f"{len(items)} questions ({split}), index {retriever.index.version}")
+    typer.echo(format_table(result))
+    if failures:
+        for f in result["_failures"]:
+            typer.echo(f"  {f['qid']}: {f['question']!r} expected {f['expected']} got {f['got']} "
+                       f"no_answer={f['no_answer']} relevance={f['relevance']}")
+    if output is not None:
+        save_json(result, output)
 
 
 @app.command()

@@ -72,6 +72,7 @@ class CorpusError:
 class Corpus:
     documents: list[Document]
     errors: list[CorpusError] = field(default_factory=list)
+    suggestions: dict[str, list[str]] = field(default_factory=dict)
 
     def translations(self, doc_id: str) -> dict[str, Document]:
         return {d.lang: d for d in self.documents if d.id == doc_id}
@@ -141,9 +142,30 @@ def load_corpus(root: Path) -> Corpus:
             continue
         seen[doc.key] = rel
         docs.append(doc)
+    suggestions = _load_suggestions(root / SUGGESTIONS, errors)
     for err in errors:
         logger.warning("skipped %s", err)
-    return Corpus(docs, errors)
+    return Corpus(docs, errors, suggestions)
+
+
+SUGGESTIONS = "suggestions.yml"
+
+
+def _load_suggestions(path: Path, errors: list[CorpusError]) -> dict[str, list[str]]:
+    """Optional ``suggestions.yml``: questions per language for the widget to offer."""
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        errors.append(CorpusError(path.name, f"not valid YAML ({exc.__class__.__name__})"))
+        return {}
+    if not isinstance(raw, dict) or not all(
+        lang in LANGS and isinstance(qs, list) and all(isinstance(q, str) for q in qs) for lang, qs in raw.items()
+    ):
+        errors.append(CorpusError(path.name, "must map sv, zh and en to lists of questions"))
+        return {}
+    return {lang: [q.strip() for q in qs if q.strip()] for lang, qs in raw.items()}
 
 
 def corpus_hash(corpus: Corpus) -> str:
@@ -153,4 +175,5 @@ def corpus_hash(corpus: Corpus) -> str:
         for part in (doc.key, doc.title, doc.body, *(str(s.url) for s in doc.sources)):
             digest.update(part.encode("utf-8"))
             digest.update(b"\0")
+    digest.update(repr(sorted(corpus.suggestions.items())).encode("utf-8"))
     return digest.hexdigest()

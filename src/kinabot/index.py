@@ -29,7 +29,7 @@ from kinabot.model import Embedder
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -83,6 +83,7 @@ class LoadedIndex:
     sentence_dense: dict[str, faiss.Index]  # language -> exact index over its sentences
     sentence_offset: dict[str, int]  # language -> row of its first sentence
     sentence_passage: np.ndarray  # sentence row -> passage row
+    suggestions: dict[str, list[str]]  # language -> questions to offer before the first one
 
     def center_query(self, query: np.ndarray, lang: str) -> np.ndarray:
         shifted = query - self.means.get(lang, self.means["en"])
@@ -151,6 +152,7 @@ def build_index(
     logger.info("embedding %d sentences", len(sentences))
     sentence_vectors = embedder.encode_passages(sentences, show_progress=show_progress)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
+    suggestions = corpus.suggestions or _title_suggestions(docs)
     return write_index(
         [DocMeta.of(d) for d in docs],
         passages,
@@ -161,6 +163,7 @@ def build_index(
         index_dir,
         keep,
         reference=reference_means(embedder),
+        suggestions=suggestions,
     )
 
 
@@ -174,6 +177,7 @@ def write_index(
     index_dir: Path,
     keep: int = 3,
     reference: dict[str, np.ndarray] | None = None,
+    suggestions: dict[str, list[str]] | None = None,
 ) -> Path:
     """Write already-embedded passages as a new version and make it current.
 
@@ -194,6 +198,7 @@ def write_index(
     try:
         _write_version(tmp, docs, passages, vectors, sentence_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
+        (tmp / "suggestions.json").write_text(json.dumps(suggestions or {}, ensure_ascii=False), encoding="utf-8")
         manifest = {
             "format": FORMAT,
             "version": version,
@@ -217,6 +222,16 @@ def write_index(
     _prune(index_dir, keep)
     logger.info("index version %s is current", version)
     return final
+
+
+def _title_suggestions(docs: list[Document], per_language: int = 4) -> dict[str, list[str]]:
+    """Without a suggestions file, offer the first article titles of each language."""
+    out: dict[str, list[str]] = {}
+    for doc in docs:
+        titles = out.setdefault(doc.lang, [])
+        if len(titles) < per_language:
+            titles.append(doc.title)
+    return out
 
 
 def language_means(
@@ -398,4 +413,5 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_dense,
         sentence_offset,
         sentence_passage,
+        json.loads((version_dir / "suggestions.json").read_text(encoding="utf-8")),
     )

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
         "Contact Region Kronoberg: https://www.regionkronoberg.se",
         description="Contact route shown in English when there is no answer.",
     )
+    web_dir: Path = Field(Path("web"), description="Folder with widget.js and the demo page served at `/`.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
     )

@@ -1,0 +1,88 @@
+"""Whether a question is about something the corpus mentions at all.
+
+Dense similarity alone cannot tell "corporate tax in Norway" from "corporate tax in
+Sweden": both are close to the Swedish tax article. What gives such questions away is
+a content word the documents never use (Norway, weather, share price). This module
+finds those words, tolerant of inflection, compounds and missing å/ä/ö, so that
+answer composition can weigh them against the dense relevance.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+PREFIX = 5
+
+# Words that frame a question rather than name its subject.
+QUESTION_WORDS = frozenset(
+    """
+    vad hur var vem vilka vilken vilket när varför finns kan ska måste behöver får går gäller
+    mycket många lång länge stor stort bästa bra nåt något några man jag vi vår vårt våra mig
+    dig du ni det den de som och att för med till från om på av är har inte eller sig också
+    what how where when who which why does do did is are can could should would will need much
+    many long big best good any some there their your our with from about into for the and
+    """.split()
+)
+ZH_QUESTION_WORDS = frozenset(
+    """
+    什么 怎么 怎样 怎么样 如何 哪些 哪里 哪个 哪家 哪年 几年 几天 几次 几月 多久 多少 多少钱 多大 多远
+    多长 为什么 为啥 有没有 是不是 能不能 可不可以 可以 需要 意思 现在 一共 一般 要交 下来 大概 请问
+    我们 你们 他们 我 你 他 的 了 吗 呢 吧 是 在 有 和 与 或 要 能 会 去 来 对 从 到 给 还 都 也 就
+    """.split()
+)
+
+
+def fold(word: str) -> str:
+    """Lowercase and strip accents, so 'arbetstillstand' meets 'arbetstillstånd'."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class Vocabulary:
+    """Every word the corpus uses, in a form that forgives inflection and spelling."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.words: set[str] = set()
+        self.prefixes: set[str] = set()
+        han: list[str] = []
+        for text in texts:
+            for run in _HAN_RUN.findall(text):
+                han.append(run)
+            for word in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)):
+                folded = fold(word)
+                self.words.add(folded)
+                # Swedish compounds: "sushirestaurang" should not pass as known because
+                # "restaurang" is, but "arbetstillstånd" should meet "arbetstillståndet".
+                if len(folded) >= PREFIX:
+                    self.prefixes.add(folded[:PREFIX])
+        self.han_text = "\n".join(han)
+
+    def unknown(self, question: str) -> tuple[list[str], int]:
+        """Content words of ``question`` the corpus never uses, and how many content words it has."""
+        content: list[str] = []
+        missing: list[str] = []
+        for run in _HAN_RUN.findall(question):
+            for token in jieba.cut(run):
+                if len(token) < 2 or token in ZH_QUESTION_WORDS:
+                    continue
+                content.append(token)
+                if token not in self.han_text:
+                    missing.append(token)
+        for word in _LATIN_WORD.findall(_HAN_RUN.sub(" ", question)):
+            folded = fold(word)
+            if len(folded) < 3 or folded in QUESTION_WORDS or fold(word) in _FOLDED_QUESTION_WORDS:
+                continue
+            content.append(folded)
+            known = folded in self.words or (len(folded) >= PREFIX and folded[:PREFIX] in self.prefixes)
+            if not known:
+                missing.append(folded)
+        return missing, len(content)
+
+
+_FOLDED_QUESTION_WORDS = frozenset(fold(w) for w in QUESTION_WORDS)
