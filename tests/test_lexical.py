@@ -32,18 +32,19 @@ def test_bm25_ranks_the_passage_that_covers_the_question() -> None:
             "Växjö ligger i Kronoberg.",
         ],
     )
-    rows, scores = index.search("hur stort aktiekapital behöver ett aktiebolag", 3)
+    rows, scores, _ = index.search("hur stort aktiekapital behöver ett aktiebolag", 3)
     assert rows[0] == 0
     assert list(scores) == sorted(scores, reverse=True)
 
 
 def test_coverage_filters_out_passages_sharing_one_common_word() -> None:
     index = LexicalIndex.build("sv", ["Momsen i Sverige är 25 procent.", "Sverige har många skogar."])
-    rows, _ = index.search("momsen sverige", 5, min_coverage=0.6)
+    rows, _, coverage = index.search("momsen sverige", 5, min_coverage=0.6)
     assert list(rows) == [0]
+    assert coverage[0] == 1.0
 
 
 def test_unknown_words_give_no_results() -> None:
     index = LexicalIndex.build("en", ["Växjö is a city."])
-    rows, scores = index.search("zzzz qqqq", 5)
+    rows, scores, _ = index.search("zzzz qqqq", 5)
     assert len(rows) == 0 and len(scores) == 0

@@ -129,9 +129,11 @@ def evaluate(
     typer.echo(f"{len(items)} questions ({split}), index {retriever.index.version}")
     typer.echo(format_table(result))
     if failures:
-        for f in result["_failures"]:
-            typer.echo(f"  {f['qid']}: {f['question']!r} expected {f['expected']} got {f['got']} "
-                       f"no_answer={f['no_answer']} relevance={f['relevance']}")
+        for f in result.failures:
+            typer.echo(
+                f"  {f['qid']}: {f['question']!r} expected {f['expected']} got {f['got']} "
+                f"no_answer={f['no_answer']} relevance={f['relevance']}"
+            )
     if output is not None:
         save_json(result, output)
 

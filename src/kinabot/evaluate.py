@@ -89,7 +89,16 @@ def article_ranking(passage_docs: list[str]) -> list[str]:
     return list(dict.fromkeys(passage_docs))
 
 
-def evaluate_qa(retriever: Retriever, items: list[QAItem], top_k: int = 20) -> dict[str, dict[str, float]]:
+@dataclass
+class QAResult:
+    scores: dict[str, dict[str, float]]  # question language (and "all") -> figures
+    failures: list[dict]
+
+    def to_json(self) -> dict:
+        return {"scores": self.scores, "failures": self.failures}
+
+
+def evaluate_qa(retriever: Retriever, items: list[QAItem], top_k: int = 20) -> QAResult:
     """Scores per question language and over all, with each question asked as a visitor would."""
     scores: dict[str, LangScores] = defaultdict(LangScores)
     failures: list[dict] = []
@@ -110,17 +119,15 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], top_k: int = 20) -> d
                     "relevance": answer.passages[0].relevance if answer.passages else None,
                 }
             )
-    result = {lang: s.row() for lang, s in sorted(scores.items())}
-    result["_failures"] = failures  # type: ignore[assignment]
-    return result
+    return QAResult({lang: s.row() for lang, s in sorted(scores.items())}, failures)
 
 
-def format_table(result: dict[str, dict[str, float]]) -> str:
+def format_table(result: QAResult) -> str:
     lines = [f"{'lang':6s}{'n':>5s}{'hit@1':>8s}{'hit@3':>8s}{'MRR':>8s}{'noans P':>9s}{'noans R':>9s}"]
     for lang in ("sv", "zh", "en", "all"):
-        if lang not in result:
+        if lang not in result.scores:
             continue
-        r = result[lang]
+        r = result.scores[lang]
         lines.append(
             f"{lang:6s}{int(r['questions']):5d}{r['hit@1']:8.3f}{r['hit@3']:8.3f}{r['mrr']:8.3f}"
             f"{r['no_answer_precision']:9.3f}{r['no_answer_recall']:9.3f}"
@@ -128,6 +135,6 @@ def format_table(result: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def save_json(result: dict, path: Path) -> None:
+def save_json(result: QAResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")

@@ -99,8 +99,8 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(folder), show_progress=False)
         return cls(lang, retriever, size)
 
-    def search(self, question: str, k: int, min_coverage: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Row numbers and BM25 scores of the best ``k`` passages that cover enough of the question.
+    def search(self, question: str, k: int, min_coverage: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, BM25 scores and coverage of the best ``k`` passages that cover enough of the question.
 
         Coverage is the IDF-weighted share of the question's distinct terms that a passage
         contains. A passage that shares one common word with the question ("Sweden",
@@ -109,7 +109,7 @@ class LexicalIndex:
         """
         terms = list(dict.fromkeys(tokenize(question, self.lang)))
         if not terms or self.size == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+            return _EMPTY
         vocab = self._bm25.vocab_dict
         total = np.zeros(self.size, dtype=np.float32)
         covered = np.zeros(self.size, dtype=np.float32)
@@ -128,9 +128,12 @@ class LexicalIndex:
         coverage = covered / max(weight_sum, 1e-9)
         eligible = np.flatnonzero((total > 0) & (coverage >= min_coverage))
         if not len(eligible):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+            return _EMPTY
         order = eligible[np.argsort(-total[eligible], kind="stable")][:k]
-        return order.astype(np.int64), total[order]
+        return order.astype(np.int64), total[order], coverage[order]
+
+
+_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), np.empty(0, dtype=np.float32))
 
 
 def _idf(df: int, n: int) -> float:

@@ -46,6 +46,8 @@ class FusionWeights:
     cross_lexical: float = 0.25
     cross_language_lift: float = 0.0
     min_coverage: float = 0.5
+    fusion: str = "rrf"
+    score_lexical: float = 0.1
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -79,6 +81,8 @@ class Retriever:
             cross_lexical=settings.cross_lexical_weight,
             cross_language_lift=settings.cross_language_lift,
             min_coverage=settings.lexical_min_coverage,
+            fusion=settings.fusion,
+            score_lexical=settings.score_lexical_weight,
         )
 
     @classmethod
@@ -124,6 +128,7 @@ class Retriever:
         k = self.settings.candidates
         candidates: set[int] = set()
         lexical_lists: list[tuple[list[int], float]] = []
+        lexical_strength: dict[int, float] = {}
         q = query.reshape(1, -1)
         for lang, rows in idx.lang_rows.items():
             n = min(k, len(rows))
@@ -135,16 +140,30 @@ class Retriever:
             _, slocal = sentences.search(q, min(k, sentences.ntotal))
             offset = idx.sentence_offset[lang]
             candidates.update(int(idx.sentence_passage[offset + i]) for i in slocal[0] if i >= 0)
-            lex_local, _ = idx.lexical[lang].search(text, n, w.min_coverage)
+            lex_local, bm25, coverage = idx.lexical[lang].search(text, n, w.min_coverage)
             weight = w.lexical if lang == asker else w.cross_lexical
             lexical_lists.append(([int(rows[i]) for i in lex_local], weight))
+            if len(lex_local):
+                strength = weight * coverage * bm25 / bm25.max()
+                for i, value in zip(lex_local, strength, strict=True):
+                    lexical_strength[int(rows[i])] = float(value)
+                if w.fusion == "score":
+                    candidates.update(int(rows[i]) for i in lex_local)
 
         evidence = {row: self.evidence(row, query) for row in candidates}
         lift = {lang: (0.0 if lang == asker else w.cross_language_lift) for lang in idx.lang_rows}
         dense_order = sorted(
             candidates, key=lambda row: -(max(evidence[row][0], evidence[row][2]) + lift[idx.passages[row].lang])
         )
-        fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
+        if w.fusion == "rrf":
+            fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
+        else:
+            fused = {
+                row: max(evidence[row][0], evidence[row][2])
+                + lift[idx.passages[row].lang]
+                + w.score_lexical * lexical_strength.get(row, 0.0)
+                for row in candidates
+            }
         dense_rank = {row: r for r, row in enumerate(dense_order, start=1)}
         lexical_rank: dict[int, int] = {}
         for ranking, _ in lexical_lists:

@@ -7,6 +7,7 @@ and tools can construct their own without patching globals.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `kinabot serve` listens on.")
     top_k: int = Field(5, ge=1, le=20, description="Passages returned when a request does not say.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates drawn per language from each retriever.")
+    fusion: Literal["rrf", "score"] = Field(
+        "rrf", description="`rrf`: reciprocal rank fusion; `score`: dense cosine plus weighted lexical strength."
+    )
+    score_lexical_weight: float = Field(0.1, ge=0.0, description="With `score` fusion, the weight of lexical strength.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     lexical_weight: float = Field(
         1.0, ge=0.0, description="Weight of the lexical list in fusion, for passages in the question's language."
