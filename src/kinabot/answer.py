@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from kinabot.chunking import Passage
     from kinabot.search import Hit, Retriever
 
 NO_ANSWER = {
@@ -73,7 +74,13 @@ def compose(
     settings = retriever.settings
     threshold = settings.no_answer_threshold
     relevant = bool(hits) and _relevance(hits[0]) >= threshold
-    passages = [_passage_out(retriever, h, threshold) for h in hits[:top_k]]
+    if relevant and retriever.index.out_of_scope:
+        excess = out_of_scope_excess(
+            retriever, question, asker, query, retriever.passage(hits[0].row), _relevance(hits[0])
+        )
+        relevant = excess <= settings.out_of_scope_margin
+    # With no answer, every passage is below the bar, whatever its own relevance.
+    passages = [_passage_out(retriever, h, threshold if relevant else float("inf")) for h in hits[:top_k]]
     answer = Answer(
         question=question,
         language=asker,
@@ -100,6 +107,25 @@ def compose(
         answer.contact = settings.contact(asker)
     answer.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return answer
+
+
+def out_of_scope_excess(
+    retriever: Retriever, question: str, asker: str, query: np.ndarray, best: Passage, relevance: float
+) -> float:
+    """How much more the question resembles known out-of-scope questions than its best passage.
+
+    A content word the documents never use ("Norway", "weather", "share price") counts as
+    further evidence. When the best document exists only in another language, the question
+    is compared with the examples in that language instead, across the same language gap
+    as its relevance, and its own words are expected to be missing from the documents.
+    """
+    only_elsewhere = retriever.document(best.doc_id, asker) is None
+    examples = retriever.index.out_of_scope.get(best.lang if only_elsewhere else asker)
+    if examples is None or not len(examples):
+        return float("-inf")
+    resemblance = float(np.max(examples @ query))
+    unknown = not only_elsewhere and bool(retriever.index.vocabulary.unknown(question)[0])
+    return resemblance - relevance + (retriever.settings.unknown_word_penalty if unknown else 0.0)
 
 
 def _relevance(hit: Hit) -> float:

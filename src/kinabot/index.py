@@ -26,10 +26,11 @@ from kinabot.chunking import MAX_UNITS, MIN_UNITS, Passage, chunk_document
 from kinabot.corpus import LANGS, Corpus, Document, corpus_hash
 from kinabot.lexical import LexicalIndex
 from kinabot.model import Embedder
+from kinabot.scope import Vocabulary
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -84,6 +85,10 @@ class LoadedIndex:
     sentence_offset: dict[str, int]  # language -> row of its first sentence
     sentence_passage: np.ndarray  # sentence row -> passage row
     suggestions: dict[str, list[str]]  # language -> questions to offer before the first one
+    outline_vectors: np.ndarray  # (n_documents, dim), centred, in documents.jsonl order
+    outline_docs: list[str]  # document id of each outline row
+    out_of_scope: dict[str, np.ndarray]  # language -> centred vectors of example questions the corpus does not cover
+    vocabulary: Vocabulary
 
     def center_query(self, query: np.ndarray, lang: str) -> np.ndarray:
         shifted = query - self.means.get(lang, self.means["en"])
@@ -151,10 +156,14 @@ def build_index(
     sentences = [s for p in passages for s in p.sentence_texts()]
     logger.info("embedding %d sentences", len(sentences))
     sentence_vectors = embedder.encode_passages(sentences, show_progress=show_progress)
+    metas = [DocMeta.of(d) for d in docs]
+    outline_vectors = embedder.encode_passages([outline(m, passages) for m in metas])
+    oos_langs, oos_questions = out_of_scope_questions()
+    oos_vectors = embedder.encode_queries(oos_questions)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
     suggestions = corpus.suggestions or _title_suggestions(docs)
     return write_index(
-        [DocMeta.of(d) for d in docs],
+        metas,
         passages,
         vectors,
         sentence_vectors,
@@ -164,6 +173,8 @@ def build_index(
         keep,
         reference=reference_means(embedder),
         suggestions=suggestions,
+        outline_vectors=outline_vectors,
+        out_of_scope=(oos_vectors, oos_langs),
     )
 
 
@@ -178,6 +189,8 @@ def write_index(
     keep: int = 3,
     reference: dict[str, np.ndarray] | None = None,
     suggestions: dict[str, list[str]] | None = None,
+    outline_vectors: np.ndarray | None = None,
+    out_of_scope: tuple[np.ndarray, list[str]] | None = None,
 ) -> Path:
     """Write already-embedded passages as a new version and make it current.
 
@@ -190,6 +203,10 @@ def write_index(
     means = language_means(vectors, passages, reference)
     vectors = center(vectors, langs, means)
     sentence_vectors = center(sentence_vectors, [p.lang for p in passages for _ in p.sentences], means)
+    if outline_vectors is None:
+        outline_vectors = np.zeros((len(docs), vectors.shape[1]), dtype=np.float32)
+    else:
+        outline_vectors = center(outline_vectors, [d.lang for d in docs], means)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.now(dt.UTC)
@@ -198,6 +215,13 @@ def write_index(
     try:
         _write_version(tmp, docs, passages, vectors, sentence_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
+        np.save(tmp / "outlines.npy", outline_vectors.astype(np.float32))
+        if out_of_scope is None:
+            oos, oos_langs = np.zeros((0, vectors.shape[1]), dtype=np.float32), []
+        else:
+            oos, oos_langs = center(out_of_scope[0], out_of_scope[1], means), out_of_scope[1]
+        np.save(tmp / "out_of_scope.npy", oos)
+        (tmp / "out_of_scope_langs.json").write_text(json.dumps(oos_langs), encoding="utf-8")
         (tmp / "suggestions.json").write_text(json.dumps(suggestions or {}, ensure_ascii=False), encoding="utf-8")
         manifest = {
             "format": FORMAT,
@@ -222,6 +246,15 @@ def write_index(
     _prune(index_dir, keep)
     logger.info("index version %s is current", version)
     return final
+
+
+def outline(doc: DocMeta, passages: list[Passage]) -> str:
+    """A document's title and section headings: what a reader scans to see if it is the right page."""
+    headings: list[str] = []
+    for p in passages:
+        if p.doc_id == doc.id and p.lang == doc.lang:
+            headings += [h for h in p.headings[1:] if h not in headings]
+    return doc.title + "\n" + "; ".join(headings)
 
 
 def _title_suggestions(docs: list[Document], per_language: int = 4) -> dict[str, list[str]]:
@@ -270,6 +303,13 @@ def language_means(
 # Fewer passages than this give too noisy a mean to trust.
 MIN_MEAN_PASSAGES = 8
 REFERENCE_SENTENCES = Path(__file__).parent / "data" / "reference_sentences.jsonl"
+OUT_OF_SCOPE = Path(__file__).parent / "data" / "out_of_scope.jsonl"
+
+
+def out_of_scope_questions() -> tuple[list[str], list[str]]:
+    """Languages and texts of the bundled examples of questions the region's documents do not cover."""
+    rows = [json.loads(line) for line in OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["lang"] for r in rows], [r["question"] for r in rows]
 
 
 def reference_means(embedder: Embedder) -> dict[str, np.ndarray]:
@@ -341,6 +381,12 @@ def verify_version(version_dir: Path) -> dict:
     return manifest
 
 
+def _by_language(vectors: np.ndarray, langs: list[str]) -> dict[str, np.ndarray]:
+    if len(langs) != len(vectors):
+        raise IndexInvalid("out_of_scope.npy and out_of_scope_langs.json disagree: rebuild")
+    return {lang: vectors[[i for i, la in enumerate(langs) if la == lang]] for lang in sorted(set(langs))}
+
+
 def load_index(index_dir: Path) -> LoadedIndex:
     """Load and verify the current version."""
     version_dir = current_version(index_dir)
@@ -386,6 +432,9 @@ def load_index(index_dir: Path) -> LoadedIndex:
     if stacked.shape != (len(LANGS), dim):
         raise IndexInvalid(f"language_means.npy in {version_dir.name} has the wrong shape: rebuild")
     means: dict[str, np.ndarray] = {lang: stacked[i] for i, lang in enumerate(LANGS)}
+    outlines = np.load(version_dir / "outlines.npy")
+    if outlines.shape != (len(documents), dim):
+        raise IndexInvalid(f"outlines.npy in {version_dir.name} does not match documents.jsonl: rebuild")
     passage_vectors = np.zeros((len(passages), dim), dtype=np.float32)
     sentence_dense: dict[str, faiss.Index] = {}
     sentence_offset: dict[str, int] = {}
@@ -414,4 +463,11 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_offset,
         sentence_passage,
         json.loads((version_dir / "suggestions.json").read_text(encoding="utf-8")),
+        outlines,
+        [doc_id for doc_id, _ in documents],
+        _by_language(
+            np.load(version_dir / "out_of_scope.npy"),
+            json.loads((version_dir / "out_of_scope_langs.json").read_text(encoding="utf-8")),
+        ),
+        Vocabulary(p.text for p in passages),
     )

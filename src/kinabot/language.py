@@ -30,7 +30,7 @@ SV_WORDS = frozenset(
 EN_WORDS = frozenset(
     """
     the and is are of to in for with on what how where when why which who whom can do does did
-    should must need my our your i we you they a an it this that there from much many cost
+    should must need my our your we you they a an it this that there from much many cost
     costs company business start sweden china help or also after about get long take takes mean
     means hello thanks
     """.split()

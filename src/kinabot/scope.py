@@ -49,11 +49,13 @@ class Vocabulary:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.words: set[str] = set()
+        self.han_chars: set[str] = set()
         self.prefixes: set[str] = set()
-        han: list[str] = []
+        self.han_bigrams: set[str] = set()
         for text in texts:
             for run in _HAN_RUN.findall(text):
-                han.append(run)
+                self.han_chars.update(run)
+                self.han_bigrams.update(run[i : i + 2] for i in range(len(run) - 1))
             for word in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)):
                 folded = fold(word)
                 self.words.add(folded)
@@ -61,7 +63,6 @@ class Vocabulary:
                 # "restaurang" is, but "arbetstillstånd" should meet "arbetstillståndet".
                 if len(folded) >= PREFIX:
                     self.prefixes.add(folded[:PREFIX])
-        self.han_text = "\n".join(han)
 
     def unknown(self, question: str) -> tuple[list[str], int]:
         """Content words of ``question`` the corpus never uses, and how many content words it has."""
@@ -72,11 +73,11 @@ class Vocabulary:
                 if len(token) < 2 or token in ZH_QUESTION_WORDS:
                     continue
                 content.append(token)
-                if token not in self.han_text:
+                if not all(token[i : i + 2] in self.han_bigrams for i in range(len(token) - 1)):
                     missing.append(token)
         for word in _LATIN_WORD.findall(_HAN_RUN.sub(" ", question)):
             folded = fold(word)
-            if len(folded) < 3 or folded in QUESTION_WORDS or fold(word) in _FOLDED_QUESTION_WORDS:
+            if len(folded) < 3 or folded in _FOLDED_QUESTION_WORDS:
                 continue
             content.append(folded)
             known = folded in self.words or (len(folded) >= PREFIX and folded[:PREFIX] in self.prefixes)

@@ -46,8 +46,10 @@ class FusionWeights:
     cross_lexical: float = 0.25
     cross_language_lift: float = 0.0
     min_coverage: float = 0.5
-    fusion: str = "rrf"
+    fusion: str = "score"
     score_lexical: float = 0.1
+    outline: float = 0.3
+    outline_candidates: int = 5
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -83,6 +85,7 @@ class Retriever:
             min_coverage=settings.lexical_min_coverage,
             fusion=settings.fusion,
             score_lexical=settings.score_lexical_weight,
+            outline=settings.outline_weight,
         )
 
     @classmethod
@@ -150,20 +153,30 @@ class Retriever:
                 if w.fusion == "score":
                     candidates.update(int(rows[i]) for i in lex_local)
 
+        # Documents whose title and headings match the question lend weight to all their
+        # passages, and their passages join the candidates.
+        outline = idx.outline_vectors @ query
+        doc_score: dict[str, float] = {}
+        for doc_id, value in zip(idx.outline_docs, outline, strict=True):
+            doc_score[doc_id] = max(doc_score.get(doc_id, -1.0), float(value))
+        for i in np.argsort(-outline)[: w.outline_candidates]:
+            doc_id = idx.outline_docs[int(i)]
+            for lang in idx.lang_rows:
+                candidates.update(idx.doc_rows.get((doc_id, lang), []))
         evidence = {row: self.evidence(row, query) for row in candidates}
         lift = {lang: (0.0 if lang == asker else w.cross_language_lift) for lang in idx.lang_rows}
-        dense_order = sorted(
-            candidates, key=lambda row: -(max(evidence[row][0], evidence[row][2]) + lift[idx.passages[row].lang])
-        )
+
+        def dense_strength(row: int) -> float:
+            p = idx.passages[row]
+            own = max(evidence[row][0], evidence[row][2])
+            return own + lift[p.lang] + w.outline * doc_score.get(p.doc_id, 0.0)
+
+        strength = {row: dense_strength(row) for row in candidates}
+        dense_order = sorted(candidates, key=lambda row: -strength[row])
         if w.fusion == "rrf":
             fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
         else:
-            fused = {
-                row: max(evidence[row][0], evidence[row][2])
-                + lift[idx.passages[row].lang]
-                + w.score_lexical * lexical_strength.get(row, 0.0)
-                for row in candidates
-            }
+            fused = {row: strength[row] + w.score_lexical * lexical_strength.get(row, 0.0) for row in candidates}
         dense_rank = {row: r for r, row in enumerate(dense_order, start=1)}
         lexical_rank: dict[int, int] = {}
         for ranking, _ in lexical_lists:

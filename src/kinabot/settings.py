@@ -37,8 +37,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `kinabot serve` listens on.")
     top_k: int = Field(5, ge=1, le=20, description="Passages returned when a request does not say.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates drawn per language from each retriever.")
+    outline_weight: float = Field(
+        0.3, ge=0.0, le=2.0, description="Weight of a document's title-and-headings match added to its passages."
+    )
     fusion: Literal["rrf", "score"] = Field(
-        "rrf", description="`rrf`: reciprocal rank fusion; `score`: dense cosine plus weighted lexical strength."
+        "score", description="`rrf`: reciprocal rank fusion; `score`: dense cosine plus weighted lexical strength."
     )
     score_lexical_weight: float = Field(0.1, ge=0.0, description="With `score` fusion, the weight of lexical strength.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
@@ -58,7 +61,15 @@ class Settings(BaseSettings):
         0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
     )
     no_answer_threshold: float = Field(
-        0.30, description="Relevance (language-centred cosine) of the best passage below which kinabot gives no answer."
+        0.20, description="Relevance (language-centred cosine) of the best passage below which kinabot gives no answer."
+    )
+    out_of_scope_margin: float = Field(
+        0.175,
+        description="No answer when the question resembles a bundled out-of-scope example this much more than "
+        "its best passage.",
+    )
+    unknown_word_penalty: float = Field(
+        0.1, ge=0.0, description="Added to that resemblance when the question has a word the documents never use."
     )
     answer_sentences: int = Field(3, ge=1, le=5, description="Most sentences quoted in an answer.")
     max_question_chars: int = Field(500, ge=10, description="Longest question accepted, in characters.")
