@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install build run test test-fast lint bench clean browser
+.PHONY: help install build run test test-fast lint bench eval clean browser
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ lint: install ## Lint, format check and type check
 
 bench: install ## Latency benchmark: /api/ask over HTTP next to bare model.encode
 	$(BIN)/python benchmarks/bench_api.py
+
+eval: build ## Retrieval figures: labelled questions (test part) and the external sets in ../shared/evaldata
+	$(BIN)/kinabot eval --split test
+	$(BIN)/kinabot eval --external --output build/eval-external.json --report docs/retrieval.md
 
 clean: ## Remove built indexes (not the corpus)
 	rm -rf indexes/[0-9]* indexes/CURRENT

@@ -45,8 +45,8 @@ class Passage:
     def embedding_text(self) -> str:
         """What the model sees: the title and heading path give a short passage its context."""
         heads = self.headings[1:] if self.headings[:1] == (self.title,) else self.headings
-        path = " › ".join((self.title, *heads))
-        return f"{path}\n{self.text}"
+        path = " › ".join(part for part in (self.title, *heads) if part)
+        return f"{path}\n{self.text}" if path else self.text
 
     def sentence_texts(self) -> list[str]:
         return [self.text[a:b] for a, b in self.sentences]

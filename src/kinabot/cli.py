@@ -103,16 +103,25 @@ def ask(
 
 @app.command("eval")
 def evaluate(
+    external: Annotated[
+        bool, typer.Option("--external", help="Score the external sets (XQuAD, Swedish FAQ, FLORES, NTREX) instead.")
+    ] = False,
+    evaldata: Annotated[Path, typer.Option(help="Folder of the external sets.")] = Path("../shared/evaldata"),
+    limit: Annotated[int | None, typer.Option(help="Queries per external set (default all).")] = None,
     qa: Annotated[Path, typer.Option(help="Folder of labelled questions (*.jsonl).")] = Path("qa"),
     split: Annotated[str, typer.Option(help="Which part to score: dev, test or all.")] = "test",
     failures: Annotated[bool, typer.Option("--failures", help="List the questions kinabot got wrong.")] = False,
     output: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+    report: Annotated[Path | None, typer.Option(help="With --external, also write a Markdown table here.")] = None,
 ) -> None:
     """Score retrieval on the labelled questions: hit@1, hit@3, MRR per language, no-answer precision/recall."""
     from kinabot.evaluate import evaluate_qa, format_table, load_qa, save_json
     from kinabot.search import Retriever
 
     settings = _settings()
+    if external:
+        _evaluate_external(settings, evaldata, limit, output, report)
+        return
     if split not in ("dev", "test", "all"):
         typer.echo(f"error: --split must be dev, test or all (got {split!r})", err=True)
         raise typer.Exit(2)
@@ -136,6 +145,37 @@ def evaluate(
             )
     if output is not None:
         save_json(result, output)
+
+
+def _evaluate_external(
+    settings: Settings, evaldata: Path, limit: int | None, output: Path | None, report: Path | None
+) -> None:
+    import tempfile
+
+    from kinabot.evalsets import standard_tasks
+    from kinabot.evaluate import EmbeddingCache, format_external, markdown_report, run_task
+    from kinabot.index import reference_means
+    from kinabot.model import load_embedder
+
+    if not evaldata.is_dir():
+        typer.echo(f"error: no evaluation data in {evaldata}: pass --evaldata PATH", err=True)
+        raise typer.Exit(2)
+    embedder = load_embedder(settings)
+    cache = EmbeddingCache(settings.model_cache_dir.parent / "eval-embeddings.sqlite", embedder)
+    reference = reference_means(embedder)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="kinabot-eval-") as work:
+        for task in standard_tasks(evaldata, limit):
+            results.append(run_task(task, embedder, cache, settings, Path(work), reference))
+            typer.echo(f"  {task.name}: done", err=True)
+    typer.echo(f"model {embedder.name} ({embedder.fingerprint}), fusion {settings.fusion}")
+    typer.echo(format_external(results))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps({"model": embedder.name, "results": results}, indent=2, ensure_ascii=False))
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(markdown_report(results, embedder.name, settings), encoding="utf-8")
 
 
 @app.command()

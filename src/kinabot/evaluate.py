@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from kinabot.chunking import Passage, split_sentences
+from kinabot.corpus import LANGS
+from kinabot.evalsets import Task
+from kinabot.index import DocMeta, load_index, write_index
+from kinabot.model import Embedder
 from kinabot.search import Retriever
+from kinabot.settings import Settings
 
 Split = Literal["dev", "test"]
 
@@ -138,3 +147,131 @@ def format_table(result: QAResult) -> str:
 def save_json(result: QAResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+# -- external sets --------------------------------------------------------------------
+
+MODES = ("dense", "lexical", "full")
+
+
+class EmbeddingCache:
+    """Vectors by (model fingerprint, prompt, text) in SQLite, so repeated evaluations skip the model."""
+
+    def __init__(self, path: Path, embedder: Embedder) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        self._embedder = embedder
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        keys = [hashlib.sha256(f"{self._embedder.fingerprint}\0{kind}\0{t}".encode()).hexdigest() for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
+        if missing:
+            encode = self._embedder.encode_queries if kind == "query" else self._embedder.encode_passages
+            vectors = encode([t for _, t in missing])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors, strict=True)],
+            )
+            self._db.commit()
+            found.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self._embedder.dimension), np.float32)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage")
+
+
+def ranking_metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:
+    """R@1, R@5, R@10, MRR@10 and nDCG@10 (binary relevance) of one ranked list."""
+    top = ranked[:10]
+    first = next((i for i, pid in enumerate(top, start=1) if pid in relevant), None)
+    dcg = sum(1.0 / np.log2(i + 1) for i, pid in enumerate(top, start=1) if pid in relevant)
+    ideal = sum(1.0 / np.log2(i + 1) for i in range(1, min(len(relevant), 10) + 1))
+    hits = lambda k: sum(pid in relevant for pid in ranked[:k]) / max(1, min(len(relevant), k))  # noqa: E731
+    return {
+        "R@1": hits(1),
+        "R@5": hits(5),
+        "R@10": hits(10),
+        "MRR@10": 1.0 / first if first else 0.0,
+        "nDCG@10": dcg / ideal if ideal else 0.0,
+    }
+
+
+def run_task(
+    task: Task,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    settings: Settings,
+    workdir: Path,
+    reference: dict[str, np.ndarray] | None = None,
+) -> dict:
+    """Index the task's passages with kinabot's real pipeline and score each mode."""
+    order = sorted(task.passages, key=lambda pid: (LANGS.index(task.passages[pid][0]), pid))
+    passages = []
+    docs = []
+    for pid in order:
+        lang, text = task.passages[pid]
+        spans = tuple(split_sentences(text)) or ((0, len(text)),)
+        passages.append(Passage(pid, lang, "", (), text, 0, len(text), spans))
+        meta = {"url": "https://example.org/" + pid, "publisher": task.name, "consulted": "2026-11-27"}
+        docs.append(DocMeta(pid, lang, "", meta["url"], (meta,), "2026-11-27", None))
+    vectors = cache.passages([p.embedding_text() for p in passages])
+    sentence_vectors = cache.passages([s for p in passages for s in p.sentence_texts()])
+    model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
+    index_dir = workdir / hashlib.sha1(task.name.encode()).hexdigest()[:10]
+    write_index(docs, passages, vectors, sentence_vectors, model, task.name, index_dir, reference=reference)
+    retriever = Retriever(load_index(index_dir), embedder, settings)
+    query_vectors = cache.queries([q[2] for q in task.queries])
+    totals: dict[str, dict[str, float]] = {m: defaultdict(float) for m in MODES}
+    for (qid, lang, text, relevant), raw in zip(task.queries, query_vectors, strict=True):
+        query = retriever.index.center_query(raw, lang)
+        skip = task.exclude.get(qid, set())
+        for mode in MODES:
+            rows = retriever.rank(text, query, lang, mode=mode, limit=10 + len(skip))
+            ranked = [retriever.passage(r).doc_id for r in rows if retriever.passage(r).doc_id not in skip]
+            scores = ranking_metrics(ranked, relevant)
+            for name, value in scores.items():
+                totals[mode][name] += value
+    n = max(1, len(task.queries))
+    result = {mode: {name: value / n for name, value in totals[mode].items()} for mode in MODES}
+    return {"task": task.name, "queries": len(task.queries), "passages": len(passages), "scores": result}
+
+
+def markdown_report(results: list[dict], model: str, settings: Settings) -> str:
+    """The results table for docs/, with the model and settings that produced it."""
+    knobs = ("fusion", "score_lexical_weight", "lexical_min_coverage", "outline_weight", "candidates")
+    lines = [
+        "# Retrieval on external sets",
+        "",
+        "Regenerate with `make eval` (or `kinabot eval --external --report docs/retrieval.md`).",
+        f"Model: {model}. Settings: " + ", ".join(f"`{k}={getattr(settings, k)}`" for k in knobs) + ".",
+        "",
+        "| set | queries | passages | " + " | ".join(f"{m} nDCG@10 | {m} R@1" for m in MODES) + " |",
+        "|---|---:|---:|" + "---:|---:|" * len(MODES),
+    ]
+    for r in results:
+        cells = " | ".join(f"{r['scores'][m]['nDCG@10']:.3f} | {r['scores'][m]['R@1']:.3f}" for m in MODES)
+        lines.append(f"| {r['task']} | {r['queries']} | {r['passages']} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def format_external(results: list[dict]) -> str:
+    header = f"{'set':36s}{'n':>6s}  " + "  ".join(f"{m:>22s}" for m in MODES)
+    sub = f"{'':36s}{'':>6s}  " + "  ".join(f"{'R@1  R@10 MRR nDCG':>22s}" for _ in MODES)
+    lines = [header, sub]
+    for r in results:
+        cells = []
+        for mode in MODES:
+            s = r["scores"][mode]
+            cells.append(f"{s['R@1']:.3f} {s['R@10']:.3f} {s['MRR@10']:.3f} {s['nDCG@10']:.3f}")
+        lines.append(f"{r['task']:36s}{r['queries']:6d}  " + "  ".join(f"{c:>22s}" for c in cells))
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -124,10 +124,12 @@ class Retriever:
         hits = self.search(text, query, asker, limit=top_k)
         return compose(self, text, asker, lang is not None, query, hits, top_k, started)
 
-    def search(self, text: str, query: np.ndarray, asker: str, limit: int = 20) -> list[Hit]:
+    def search(
+        self, text: str, query: np.ndarray, asker: str, limit: int = 20, weights: FusionWeights | None = None
+    ) -> list[Hit]:
         """The best ``limit`` candidates, best first, with the evidence for each."""
         idx = self.index
-        w = self.weights
+        w = weights or self.weights
         k = self.settings.candidates
         candidates: set[int] = set()
         lexical_lists: list[tuple[list[int], float]] = []
@@ -192,6 +194,22 @@ class Retriever:
                 Hit(row, fused[row], dense, sentence, sentence_score, dense_rank.get(row), lexical_rank.get(row))
             )
         return hits
+
+    def rank(self, text: str, query: np.ndarray, asker: str, mode: str = "full", limit: int = 10) -> list[int]:
+        """Passage rows best first, by the full pipeline or by one of its parts (for evaluation)."""
+        if mode == "full":
+            return [h.row for h in self.search(text, query, asker, limit=limit)]
+        if mode == "dense":
+            dense_only = replace(self.weights, fusion="score", score_lexical=0.0)
+            return [h.row for h in self.search(text, query, asker, limit=limit, weights=dense_only)]
+        if mode == "lexical":
+            lists = []
+            for lang, rows in self.index.lang_rows.items():
+                local, _, _ = self.index.lexical[lang].search(text, limit)
+                lists.append(([int(rows[i]) for i in local], 1.0))
+            fused = rrf(lists, self.weights.rrf_k)
+            return sorted(fused, key=lambda row: -fused[row])[:limit]
+        raise ValueError(f"mode must be one of full, dense, lexical (got {mode!r})")
 
     def evidence(self, row: int, query: np.ndarray) -> tuple[float, int, float]:
         """Cosine of the passage, and the row and cosine of its best sentence."""
