@@ -9,7 +9,6 @@ tampered file is caught at load time and named.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ import numpy as np
 
 from kinabot.chunking import MAX_UNITS, MIN_UNITS, Passage, chunk_document
 from kinabot.corpus import LANGS, Corpus, Document, corpus_hash
+from kinabot.e5convert import file_sha256
 from kinabot.lexical import LexicalIndex
 from kinabot.model import Embedder
 from kinabot.scope import Vocabulary
@@ -97,14 +97,6 @@ class LoadedIndex:
     @property
     def version(self) -> str:
         return str(self.manifest["version"])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def current_version(index_dir: Path) -> Path | None:
@@ -233,7 +225,7 @@ def write_index(
             "documents": dict(Counter(d.lang for d in docs)),
             "passages": dict(Counter(langs)),
             "sentences": len(sentence_vectors),
-            "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
+            "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         tmp.chmod(0o755)
@@ -376,7 +368,7 @@ def verify_version(version_dir: Path) -> dict:
         path = version_dir / name
         if not path.is_file():
             raise IndexInvalid(f"index version {version_dir.name} is missing {name}: rebuild with `kinabot build`")
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             raise IndexInvalid(f"{name} in index version {version_dir.name} does not match its manifest hash: rebuild")
     return manifest
 
