@@ -130,7 +130,13 @@ def is_up_to_date(index_dir: Path, corpus: Corpus, embedder: Embedder) -> bool:
         manifest.get("format") == FORMAT
         and manifest.get("corpus_hash") == corpus_hash(corpus)
         and manifest.get("model", {}).get("fingerprint") == embedder.fingerprint
+        and manifest.get("bundled_data") == bundled_data_hash()
     )
+
+
+def bundled_data_hash() -> str:
+    """Hash of the data files shipped with kinabot that an index is built from."""
+    return "".join(file_sha256(path)[:16] for path in (REFERENCE_SENTENCES, OUT_OF_SCOPE))
 
 
 def build_index(
@@ -221,6 +227,7 @@ def write_index(
             "created": created.isoformat(),
             "model": model,
             "corpus_hash": content_hash,
+            "bundled_data": bundled_data_hash(),
             "chunking": {"min_units": MIN_UNITS, "max_units": MAX_UNITS},
             "documents": dict(Counter(d.lang for d in docs)),
             "passages": dict(Counter(langs)),

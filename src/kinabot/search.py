@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from kinabot.index import DocMeta, IndexInvalid, LoadedIndex, load_index
 from kinabot.language import detect_language
 from kinabot.model import Embedder, load_embedder
 from kinabot.settings import Settings
+
+if TYPE_CHECKING:
+    from kinabot.answer import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +116,7 @@ class Retriever:
             raise QuestionTooLong(length=len(text), limit=self.settings.max_question_chars)
         return text
 
-    def ask(self, question: str, lang: str | None = None, top_k: int | None = None):  # -> Answer
+    def ask(self, question: str, lang: str | None = None, top_k: int | None = None) -> Answer:
         """Answer ``question`` from the index; see :mod:`kinabot.answer` for the result."""
         from kinabot.answer import compose
 
