@@ -78,3 +78,10 @@ def test_conversion_is_cached_and_loads_offline(embedder, settings) -> None:
     assert (folder / "tokenizer_config.json").read_text().count("PreTrainedTokenizerFast") == 1
     assert ensure_bundled_model(settings.model_cache_dir) == folder
     assert embedder.dimension == 384
+
+
+@pytest.mark.slow
+def test_single_question_fast_path_gives_the_same_vector(embedder) -> None:
+    fast = np.vstack([embedder.encode_queries([s]) for s in SENTENCES])
+    bare = embedder.encode_bare(SENTENCES)
+    assert np.sum(fast * bare, axis=1).min() >= 0.9999

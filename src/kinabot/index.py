@@ -81,12 +81,12 @@ class LoadedIndex:
     doc_rows: dict[tuple[str, str], list[int]]  # (doc id, language) -> passage rows in reading order
     means: dict[str, np.ndarray]  # language -> mean vector subtracted before search
     passage_vectors: np.ndarray  # (n_passages, dim), centred, in row order
-    sentence_dense: dict[str, faiss.Index]  # language -> exact index over its sentences
-    sentence_offset: dict[str, int]  # language -> row of its first sentence
-    sentence_passage: np.ndarray  # sentence row -> passage row
+    passage_lang: np.ndarray  # language of each passage row
+    passage_doc: np.ndarray  # document number (into doc_ids) of each passage row
     suggestions: dict[str, list[str]]  # language -> questions to offer before the first one
     outline_vectors: np.ndarray  # (n_documents, dim), centred, in documents.jsonl order
-    outline_docs: list[str]  # document id of each outline row
+    outline_doc: np.ndarray  # document number (into doc_ids) of each outline row
+    doc_ids: list[str]  # distinct document ids
     out_of_scope: dict[str, np.ndarray]  # language -> centred vectors of example questions the corpus does not cover
     vocabulary: Vocabulary
 
@@ -435,16 +435,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
     if outlines.shape != (len(documents), dim):
         raise IndexInvalid(f"outlines.npy in {version_dir.name} does not match documents.jsonl: rebuild")
     passage_vectors = np.zeros((len(passages), dim), dtype=np.float32)
-    sentence_dense: dict[str, faiss.Index] = {}
-    sentence_offset: dict[str, int] = {}
     for language, rows in lang_rows.items():
         passage_vectors[rows] = dense[language].reconstruct_n(0, dense[language].ntotal)
-        first, last = int(ranges[rows[0]][0]), int(ranges[rows[-1]][1])
-        flat = faiss.IndexFlatIP(dim)
-        flat.add(np.ascontiguousarray(sentence_vectors[first:last]))
-        sentence_dense[language] = flat
-        sentence_offset[language] = first
-    sentence_passage = np.repeat(np.arange(len(passages)), counts)
+    if len(counts) and counts.min() < 1:
+        raise IndexInvalid(f"a passage in {version_dir.name} has no sentences: rebuild")
+    doc_ids = sorted({doc_id for doc_id, _ in documents})
+    doc_number = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     return LoadedIndex(
         version_dir,
         manifest,
@@ -458,12 +454,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         doc_rows,
         means,
         passage_vectors,
-        sentence_dense,
-        sentence_offset,
-        sentence_passage,
+        np.array([p.lang for p in passages]),
+        np.array([doc_number[p.doc_id] for p in passages], dtype=np.int64),
         json.loads((version_dir / "suggestions.json").read_text(encoding="utf-8")),
         outlines,
-        [doc_id for doc_id, _ in documents],
+        np.array([doc_number[doc_id] for doc_id, _ in documents], dtype=np.int64),
+        doc_ids,
         _by_language(
             np.load(version_dir / "out_of_scope.npy"),
             json.loads((version_dir / "out_of_scope_langs.json").read_text(encoding="utf-8")),
