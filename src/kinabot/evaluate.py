@@ -116,8 +116,9 @@ def evaluate_qa(retriever: Retriever, items: list[QAItem], top_k: int = 20) -> Q
         ranked = article_ranking([p.doc_id for p in answer.passages])
         for key in (item.lang, "all"):
             scores[key].add(ranked, item.answers, answer.no_answer)
-        wrong = (not item.answers) != answer.no_answer or (item.answers and ranked[:1] != item.answers[:1])
-        if wrong and (not item.answers or not set(ranked[:1]) & set(item.answers)):
+        # Wrong: the no-answer decision differs, or the top article is not one that answers.
+        wrong_article = bool(item.answers) and not set(ranked[:1]) & set(item.answers)
+        if (not item.answers) != answer.no_answer or wrong_article:
             failures.append(
                 {
                     "qid": item.qid,
