@@ -1,7 +1,8 @@
-"""Reading the curated documents: Markdown with YAML front matter.
+"""The corpus: every document under a folder, in Markdown, text, HTML, PDF or Word.
 
-Translations of one article share an ``id``; a bad file is reported and skipped so
-one typo never stops a build.
+Curated articles are Markdown with strict YAML front matter; other files get their
+metadata from the file itself (see :mod:`kinabot.readers`). Translations of one article
+share an ``id``; a bad file is reported and skipped so one typo never stops a build.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 Lang = Literal["sv", "zh", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "zh", "en")
-_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class Source(BaseModel):
@@ -35,7 +36,7 @@ class Source(BaseModel):
 class FrontMatter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN)
     lang: Lang
     title: str = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
@@ -73,12 +74,14 @@ class Corpus:
     documents: list[Document]
     errors: list[CorpusError] = field(default_factory=list)
     suggestions: dict[str, list[str]] = field(default_factory=dict)
+    # Relative path -> SHA-256 of the file and its sidecar, for every file that was read.
+    files: dict[str, str] = field(default_factory=dict)
 
     def translations(self, doc_id: str) -> dict[str, Document]:
         return {d.lang: d for d in self.documents if d.id == doc_id}
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "front matter"
@@ -102,7 +105,7 @@ def parse_document(text: str, path: str) -> Document:
     try:
         meta = FrontMatter.model_validate(post.metadata)
     except ValidationError as exc:
-        raise ValueError(f"bad front matter: {_describe(exc)}") from None
+        raise ValueError(f"bad front matter: {describe_validation_error(exc)}") from None
     body = post.content.strip()
     if not body:
         raise ValueError("the document has front matter but no text")
@@ -118,34 +121,53 @@ def parse_document(text: str, path: str) -> Document:
     )
 
 
-def load_corpus(root: Path) -> Corpus:
-    """Every ``*.md`` under ``root`` (README files excepted), sorted for a stable build."""
+MAX_FILE_BYTES = 20_000_000
+
+
+def load_corpus(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Corpus:
+    """Every document file under ``root`` (README.md, hidden and lock files excepted), sorted for a stable build."""
+    # readers builds on this module's Document, so it is imported here rather than at the top.
+    from kinabot import readers
+
     if not root.is_dir():
-        raise FileNotFoundError(f"corpus folder {root} does not exist: set KINABOT_CORPUS_DIR to a folder of .md files")
+        raise FileNotFoundError(f"corpus folder {root} does not exist: set KINABOT_CORPUS_DIR to a folder of documents")
     docs: list[Document] = []
     errors: list[CorpusError] = []
+    files: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for file in sorted(root.rglob("*.md")):
-        if file.name.lower() == "readme.md":
+    for file in sorted(root.rglob("*")):
+        rel_parts = file.relative_to(root).parts
+        if (
+            not file.is_file()
+            or not readers.is_document_file(file)
+            or file.name.lower() == "readme.md"
+            # Dot-files and Word's "~$name.docx" lock files are never documents.
+            or any(part.startswith((".", "~$")) for part in rel_parts)
+        ):
             continue
-        rel = file.relative_to(root).as_posix()
+        rel = "/".join(rel_parts)
         try:
-            doc = parse_document(file.read_text(encoding="utf-8"), rel)
-        except UnicodeDecodeError:
-            errors.append(CorpusError(rel, "not UTF-8 text"))
+            found = readers.read_file(file, root, max_bytes)
+        except readers.SkipFile as exc:
+            errors.append(CorpusError(rel, exc.reason))
             continue
-        except ValueError as exc:
-            errors.append(CorpusError(rel, str(exc)))
+        except OSError as exc:
+            errors.append(CorpusError(rel, f"could not be read ({exc.strerror or exc.__class__.__name__})"))
             continue
-        if doc.key in seen:
-            errors.append(CorpusError(rel, f"id {doc.id!r} in {doc.lang!r} is already used by {seen[doc.key]}"))
-            continue
-        seen[doc.key] = rel
-        docs.append(doc)
+        kept = False
+        for doc in found:
+            if doc.key in seen:
+                errors.append(CorpusError(rel, f"id {doc.id!r} in {doc.lang!r} is already used by {seen[doc.key]}"))
+                continue
+            seen[doc.key] = rel
+            docs.append(doc)
+            kept = True
+        if kept:
+            files[rel] = readers.file_digest(file)
     suggestions = _load_suggestions(root / SUGGESTIONS, errors)
     for err in errors:
         logger.warning("skipped %s", err)
-    return Corpus(docs, errors, suggestions)
+    return Corpus(docs, errors, suggestions, files)
 
 
 SUGGESTIONS = "suggestions.yml"
