@@ -1,0 +1,1 @@
+"""Alembic migrations for the question and feedback records, run by ``Store.start()``."""
