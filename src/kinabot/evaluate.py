@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kinabot.chunking import Passage, split_sentences
 from kinabot.corpus import LANGS
+from kinabot.embedcache import CachedEmbedder as EmbeddingCache
 from kinabot.evalsets import Task
 from kinabot.index import DocMeta, load_index, write_index
 from kinabot.model import Embedder
@@ -153,42 +153,6 @@ def save_json(result: QAResult, path: Path) -> None:
 # -- external sets --------------------------------------------------------------------
 
 MODES = ("dense", "lexical", "full")
-
-
-class EmbeddingCache:
-    """Vectors by (model fingerprint, prompt, text) in SQLite, so repeated evaluations skip the model."""
-
-    def __init__(self, path: Path, embedder: Embedder) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
-        self._embedder = embedder
-
-    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
-        keys = [hashlib.sha256(f"{self._embedder.fingerprint}\0{kind}\0{t}".encode()).hexdigest() for t in texts]
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
-        if missing:
-            encode = self._embedder.encode_queries if kind == "query" else self._embedder.encode_passages
-            vectors = encode([t for _, t in missing])
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors, strict=True)],
-            )
-            self._db.commit()
-            found.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self._embedder.dimension), np.float32)
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "query")
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "passage")
 
 
 def ranking_metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:

@@ -30,7 +30,7 @@ from kinabot.scope import Vocabulary
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 5
+FORMAT = 6
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -56,13 +56,15 @@ class DocMeta:
     sources: tuple[dict, ...]
     updated: str
     valid_for: str | None
+    path: str = ""  # the file it was read from, relative to the corpus folder
 
     @classmethod
     def of(cls, doc: Document) -> DocMeta:
         sources = tuple(
             {"url": str(s.url), "publisher": s.publisher, "consulted": s.consulted.isoformat()} for s in doc.sources
         )
-        return cls(doc.id, doc.lang, doc.title, sources[0]["url"], sources, doc.updated.isoformat(), doc.valid_for)
+        url = sources[0]["url"] if sources else ""
+        return cls(doc.id, doc.lang, doc.title, url, sources, doc.updated.isoformat(), doc.valid_for, doc.path)
 
 
 @dataclass
@@ -140,7 +142,12 @@ def bundled_data_hash() -> str:
 
 
 def build_index(
-    corpus: Corpus, embedder: Embedder, index_dir: Path, show_progress: bool = False, keep: int = 3
+    corpus: Corpus,
+    embedder: Embedder,
+    index_dir: Path,
+    show_progress: bool = False,
+    keep: int = 3,
+    extra_manifest: dict | None = None,
 ) -> Path:
     """Embed and index ``corpus`` into a new version folder and make it current."""
     if not corpus.documents:
@@ -173,6 +180,7 @@ def build_index(
         suggestions=suggestions,
         outline_vectors=outline_vectors,
         out_of_scope=(oos_vectors, oos_langs),
+        extra_manifest=extra_manifest,
     )
 
 
@@ -189,6 +197,7 @@ def write_index(
     suggestions: dict[str, list[str]] | None = None,
     outline_vectors: np.ndarray | None = None,
     out_of_scope: tuple[np.ndarray, list[str]] | None = None,
+    extra_manifest: dict | None = None,
 ) -> Path:
     """Write already-embedded passages as a new version and make it current.
 
@@ -232,6 +241,7 @@ def write_index(
             "documents": dict(Counter(d.lang for d in docs)),
             "passages": dict(Counter(langs)),
             "sentences": len(sentence_vectors),
+            **(extra_manifest or {}),
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -386,11 +396,11 @@ def _by_language(vectors: np.ndarray, langs: list[str]) -> dict[str, np.ndarray]
     return {lang: vectors[[i for i, la in enumerate(langs) if la == lang]] for lang in sorted(set(langs))}
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Load and verify the current version."""
-    version_dir = current_version(index_dir)
+def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
+    """Load and verify the current version (or the one named)."""
+    version_dir = index_dir / version if version else current_version(index_dir)
     if version_dir is None:
-        raise IndexNotBuilt(f"no index in {index_dir}: run `kinabot build` first")
+        raise IndexNotBuilt(f"no index in {index_dir.name or index_dir}: run `kinabot build` first")
     manifest = verify_version(version_dir)
     documents: dict[tuple[str, str], DocMeta] = {}
     for line in (version_dir / "documents.jsonl").read_text(encoding="utf-8").splitlines():

@@ -19,9 +19,14 @@ logger = logging.getLogger(__name__)
 class Embedder(Protocol):
     """What retrieval needs from a model; a second implementation is a real option (tests, ONNX)."""
 
-    name: str
-    fingerprint: str
-    dimension: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
@@ -115,19 +120,21 @@ def _folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The model named by ``KINABOT_MODEL``: the bundled one (converted once, then cached) or a folder/name."""
+def model_identity(settings: Settings) -> tuple[str, str, str]:
+    """Where the configured model is, its name and fingerprint, without loading it."""
     if settings.model == BUNDLED_MODEL:
         from kinabot.e5convert import ensure_bundled_model
 
         folder = ensure_bundled_model(settings.model_cache_dir)
         source = json.loads((folder / "kinabot_source.json").read_text())
-        fingerprint = f"{source['sha256'][:16]}-c{source['converter']}"
-        return SentenceTransformerEmbedder(str(folder), "bundled:multilingual-e5-small-q4", fingerprint)
+        return str(folder), "bundled:multilingual-e5-small-q4", f"{source['sha256'][:16]}-c{source['converter']}"
     folder = Path(settings.model).expanduser()
     if folder.is_dir():
-        return SentenceTransformerEmbedder(str(folder), settings.model, _folder_fingerprint(folder))
+        return str(folder), settings.model, _folder_fingerprint(folder)
     # A hub-style name only works if it is already in the local cache: nothing is downloaded.
-    return SentenceTransformerEmbedder(
-        settings.model, settings.model, hashlib.sha256(settings.model.encode()).hexdigest()[:16]
-    )
+    return settings.model, settings.model, hashlib.sha256(settings.model.encode()).hexdigest()[:16]
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The model named by ``KINABOT_MODEL``: the bundled one (converted once, then cached) or a folder/name."""
+    return SentenceTransformerEmbedder(*model_identity(settings))
