@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install build run test test-fast lint bench eval clean browser
+.PHONY: help install build run test test-fast lint bench bench-build load-test eval clean browser
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,8 @@ build: install ## Build the index from corpus/ if the corpus or model changed
 run: build ## Install, build the index if needed, and serve on http://$(HOST):$(PORT)
 	$(BIN)/kinabot serve --host $(HOST) --port $(PORT)
 
-test: install browser ## Install and run the whole test suite, slow tests included
-	$(BIN)/pytest
+test: install browser ## Install and run the whole test suite, slow tests included (PostgreSQL started on loopback)
+	url="$$(scripts/postgres-for-tests)" && KINABOT_TEST_POSTGRES_URL="$$url" $(BIN)/pytest
 
 browser: ## Install Debian's chromium and a CJK font for the widget's browser tests, when missing
 	test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \

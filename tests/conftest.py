@@ -17,7 +17,14 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("indexes"))
+    # Rate limits get their own tests; here one test client asks many questions in a row.
+    return Settings(
+        corpus_dir=corpus_dir,
+        index_dir=tmp_path_factory.mktemp("indexes"),
+        data_dir=tmp_path_factory.mktemp("data"),
+        rate_limit_per_minute=0,
+        reload_interval=0,
+    )
 
 
 @pytest.fixture(scope="session")

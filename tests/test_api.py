@@ -103,7 +103,7 @@ def test_openapi_documents_the_ask_endpoint(client: TestClient) -> None:
 
 
 def test_service_without_index_is_alive_but_not_ready(tmp_path: Path, corpus_dir: Path) -> None:
-    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path)
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path, data_dir=tmp_path / "data")
     with TestClient(create_app(settings)) as c:
         assert c.get("/healthz").status_code == 200
         ready = c.get("/readyz")
@@ -135,3 +135,132 @@ def test_feedback_is_accepted_and_validated(client: TestClient) -> None:
     assert response.status_code == 202 and response.json() == {"status": "received"}
     bad = client.post("/api/feedback", json={"question": "moms?", "vote": "maybe"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b'{"question": "hej \xff\xfe"}', "invalid_request"),  # not UTF-8
+        (b'{"question": "hej\\u0000d\\u0007"}', "invalid_request"),  # control characters
+        (b'{"question": ["a", "b"]}', "invalid_request"),
+        (b'{"question": null}', "invalid_request"),
+        (b"[]", "invalid_request"),
+        (b'"just a string"', "invalid_request"),
+        (b"", "invalid_request"),
+    ],
+)
+def test_hostile_bodies_get_a_clear_error_never_a_500(client: TestClient, content: bytes, code: str) -> None:
+    response = client.post("/api/ask", content=content, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_body_over_the_size_limit_is_refused_before_parsing(client: TestClient, settings: Settings) -> None:
+    big = b'{"question": "' + b"a" * settings.max_body_bytes + b'"}'
+    response = client.post("/api/ask", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_every_response_carries_security_headers_and_a_request_id(client: TestClient) -> None:
+    for response in (
+        client.post("/api/ask", json={"question": "moms"}),
+        client.post("/api/ask", json={"question": ""}),
+        client.get("/"),
+        client.get("/widget.js"),
+        client.get("/nope"),
+        client.get("/readyz"),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"]
+        assert len(response.headers["x-request-id"]) >= 8
+    assert "script-src 'self'" in client.get("/").headers["content-security-policy"]
+    assert client.get("/widget.js").headers["cross-origin-resource-policy"] == "cross-origin"
+    sent = client.post("/api/ask", json={"question": "moms"}, headers={"X-Request-ID": "visitor-42"})
+    assert sent.headers["x-request-id"] == "visitor-42"
+
+
+def test_demo_page_has_no_inline_script(client: TestClient) -> None:
+    page = client.get("/").text
+    assert "<script>" not in page and '<script src="/demo.js">' in page
+    assert client.get("/demo.js").status_code == 200
+
+
+def test_errors_leak_no_paths_or_traces(client: TestClient, settings: Settings) -> None:
+    bodies = [
+        client.post("/api/ask", content=b"{bad", headers={"content-type": "application/json"}).text,
+        client.post("/api/ask", json={"question": 1}).text,
+        client.get("/../../etc/passwd").text,
+        client.get("/admin").text,
+    ]
+    for text in bodies:
+        assert "Traceback" not in text and str(settings.index_dir) not in text and "/src/kinabot" not in text
+
+
+def test_cors_only_for_listed_origins(settings: Settings, retriever) -> None:
+    allowed = settings.model_copy(
+        update={"cors_origins": ["https://www.regionkronoberg.se"], "record_questions": False}
+    )
+    with TestClient(create_app(allowed, retriever=retriever)) as c:
+        ok = c.post("/api/ask", json={"question": "moms"}, headers={"Origin": "https://www.regionkronoberg.se"})
+        assert ok.headers["access-control-allow-origin"] == "https://www.regionkronoberg.se"
+        other = c.post("/api/ask", json={"question": "moms"}, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = c.options(
+            "/api/ask",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_rate_limit_per_client_with_retry_after(settings: Settings, retriever) -> None:
+    limited = settings.model_copy(
+        update={
+            "rate_limit_per_minute": 6,
+            "rate_limit_burst": 2,
+            "trusted_proxies": ["testclient"],
+            "record_questions": False,
+        }
+    )
+    with TestClient(create_app(limited, retriever=retriever)) as c:
+        first = [c.post("/api/ask", json={"question": "Hur hög är momsen?"}).status_code for _ in range(2)]
+        assert first == [200, 200]
+        refused = c.post("/api/ask", json={"question": "Hur hög är momsen?"})
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 10
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert "Vänta" in refused.json()["error"]["message"], "the widget shows this text as it is"
+        zh = c.post("/api/feedback", json={"question": "增值税是多少？", "vote": "up"})
+        assert zh.status_code == 429 and "秒" in zh.json()["error"]["message"]
+        # Behind the trusted proxy, each forwarded visitor has a bucket of their own.
+        other = c.post("/api/ask", json={"question": "moms"}, headers={"X-Forwarded-For": "198.51.100.7"})
+        assert other.status_code == 200
+        # Reading pages and health is never limited.
+        assert c.get("/readyz").status_code == 200 and c.get("/widget.js").status_code == 200
+        assert "kinabot_rate_limited_total 2.0" in c.get("/metrics").text
+
+
+def test_metrics_in_prometheus_format(client: TestClient) -> None:
+    client.post("/api/ask", json={"question": "Vad kostar det att starta aktiebolag?"})
+    client.post("/api/ask", json={"question": "Vem vann fotbolls-VM 1998?"})
+    text = client.get("/metrics").text
+    assert 'kinabot_http_requests_total{route="/api/ask",status="200"}' in text
+    assert 'kinabot_http_request_seconds_bucket{le="0.25",route="/api/ask"}' in text
+    assert 'kinabot_answers_total{lang="sv"}' in text
+    assert 'kinabot_no_answers_total{lang="sv"}' in text
+    assert "kinabot_index_info{version=" in text
+    assert 'kinabot_index_passages{lang="zh"}' in text
+    assert "kinabot_rate_limited_total" in text
+
+
+def test_questions_asked_together_are_answered_together(client: TestClient) -> None:
+    import concurrent.futures
+
+    questions = ["Hur hög är momsen i Sverige?", "苏州工业园区是哪一年设立的？", "When was Linnaeus University formed?"]
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        bodies = list(pool.map(lambda q: client.post("/api/ask", json={"question": q}).json(), questions * 4))
+    for question, body in zip(questions * 4, bodies, strict=True):
+        assert body["question"] == question
+    assert {b["passages"][0]["doc_id"] for b in bodies[::3]} == {"swedish-vat"}
+    assert {b["passages"][0]["doc_id"] for b in bodies[1::3]} == {"suzhou-industrial-park"}

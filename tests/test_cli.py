@@ -35,7 +35,7 @@ def test_build_then_ask(env: Path) -> None:
 
     result = runner.invoke(app, ["ask", "苏州工业园区是哪一年设立的？", "--json"])
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert body["language"] == "zh" and body["passages"][0]["doc_id"] == "suzhou-industrial-park"
 
 

@@ -122,6 +122,9 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]
         "KINABOT_CORPUS_DIR": str(corpus),
         "KINABOT_INDEX_DIR": str(index_dir),
         "KINABOT_WEB_DIR": str(ROOT / "web"),
+        "KINABOT_DATA_DIR": str(work / "data"),
+        # The page asks many questions within a minute; the limit itself is tested in test_api.
+        "KINABOT_RATE_LIMIT_PER_MINUTE": "0",
     }
     log_path = work / "serve.log"
     with log_path.open("w") as log:

@@ -8,8 +8,12 @@ JSON shape: ``{"error": {"code", "message"}}``, in the asker's language when kno
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import re
+import signal
+import time
+from collections.abc import MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -18,18 +22,32 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kinabot.errors import IndexNotReady, InvalidRequest, KinabotError
-from kinabot.index import IndexError_
+from kinabot import admin
+from kinabot.errors import BodyTooLarge, IndexNotReady, InvalidRequest, KinabotError, RateLimited
+from kinabot.guard import Edge, RateLimiter, client_ip, error_body
 from kinabot.language import detect_language
 from kinabot.search import Retriever
+from kinabot.service import Service
 from kinabot.settings import Settings
 
 logger = logging.getLogger(__name__)
-feedback_log = logging.getLogger("kinabot.feedback")
+access_log = logging.getLogger("kinabot.access")
+
+# Control characters other than tab and line breaks have no place in a question or comment.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+ROUTES = frozenset(
+    {"/api/ask", "/api/suggestions", "/api/feedback", "/widget.js", "/", "/demo.js", "/healthz", "/readyz", "/metrics"}
+)
+
+
+def _no_control(value: str | None) -> str | None:
+    if value is not None and _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
 
 
 class AskRequest(BaseModel):
@@ -40,6 +58,8 @@ class AskRequest(BaseModel):
     )
     lang: Literal["sv", "zh", "en"] | None = Field(None, description="Force the question's language.")
     top_k: int | None = Field(None, ge=1, le=20, description="How many ranked passages to return (1-20).")
+
+    _clean = field_validator("question")(_no_control)
 
 
 class PassageModel(BaseModel):
@@ -89,9 +109,13 @@ class FeedbackRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=2000, description="The question the answer was for.")
     vote: Literal["up", "down"]
-    doc_ids: list[str] = Field(default_factory=list, max_length=20, description="Documents the answer cited.")
+    doc_ids: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=20, description="Documents the answer cited."
+    )
     lang: Literal["sv", "zh", "en"] | None = None
     comment: str | None = Field(None, max_length=1000)
+
+    _clean = field_validator("question", "comment")(_no_control)
 
 
 class FeedbackResponse(BaseModel):
@@ -139,34 +163,42 @@ def _problem(exc: RequestValidationError) -> str:
     return "; ".join(parts)[:300]
 
 
-def get_retriever(request: Request) -> Retriever:
-    """The app's loaded retriever, or a 503 while there is none."""
-    found = request.app.state.retriever
-    if found is None:
-        raise IndexNotReady()
-    return found
+def get_service(request: Request) -> Service:
+    return request.app.state.service
 
 
-def create_app(settings: Settings | None = None, retriever: Retriever | None = None) -> FastAPI:
-    """The application; pass a ready ``retriever`` to share one across apps (tests)."""
+def rate_limit(request: Request) -> None:
+    """Refuse a client that asks faster than the limit allows (429 with Retry-After)."""
+    limiter: RateLimiter = request.app.state.limiter
+    if not limiter.enabled:
+        return
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    client = client_ip(peer, request.headers.get("x-forwarded-for"), frozenset(settings.trusted_proxies))
+    wait = limiter.take(client)
+    if wait > 0:
+        request.app.state.service.metrics.rate_limited.inc()
+        raise RateLimited(retry_after=max(1, round(wait + 0.5)))
+
+
+def create_app(settings: Settings | None = None, retriever: Retriever | None = None, store: Any = None) -> FastAPI:
+    """The application; pass a ready ``retriever`` to share one across apps (tests).
+
+    ``store`` records questions and feedback; by default the database the settings name.
+    """
     settings = settings or Settings()
+    if store is None and settings.record_questions:
+        from kinabot.records import Store
+
+        store = Store(settings.database, retention_days=settings.retention_days)
+    service = Service(settings, retriever, store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # All model work runs on one long-lived thread: torch's OpenMP team is per calling
-        # thread, and several teams spinning on two cores make every encode slower.
-        app.state.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinabot-model")
-        app.state.retriever = retriever
-        app.state.load_error = None
-        if retriever is None:
-            loop = asyncio.get_running_loop()
-            try:
-                app.state.retriever = await loop.run_in_executor(app.state.model_thread, _load, settings)
-            except (IndexError_, KinabotError, OSError) as exc:
-                app.state.load_error = str(exc)
-                logger.error("not ready: %s", exc)
+        await service.start()
+        _on_hangup(service)
         yield
-        app.state.model_thread.shutdown(wait=False, cancel_futures=True)
+        await service.stop()
 
     app = FastAPI(
         title="kinabot",
@@ -175,14 +207,50 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.service = service
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],
+            max_age=600,
         )
+
+    def too_large(rid: str) -> bytes:
+        err = BodyTooLarge(limit=settings.max_body_bytes)
+        return error_body(err.code, err.message("en"))
+
+    def observe(scope: MutableMapping[str, Any], status: int, seconds: float) -> None:
+        path = scope.get("path", "")
+        route = path if path in ROUTES else ("/admin" if path.startswith("/admin") else "other")
+        service.metrics.requests.labels(route=route, status=str(status)).inc()
+        service.metrics.latency.labels(route=route).observe(seconds)
+        if route != "/metrics":
+            access_log.info(
+                "%s %s %d",
+                scope.get("method"),
+                route,
+                status,
+                extra={"route": route, "status": status, "ms": round(seconds * 1000, 2)},
+            )
+
+    app.add_middleware(
+        Edge,
+        max_body_bytes=settings.max_body_bytes,
+        on_too_large=too_large,
+        observe=observe,
+        max_upload_bytes=settings.max_file_bytes + 65_536,  # the file plus its multipart wrapping
+    )
 
     @app.exception_handler(KinabotError)
     async def kinabot_error(request: Request, exc: KinabotError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message(await _guess_language(request)))
+        response = _error(exc.status, exc.code, exc.message(await _guess_language(request)))
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -191,43 +259,71 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 400:  # a body FastAPI could not even parse (bad UTF-8, say)
+            err = InvalidRequest(problem="the body is not valid UTF-8 JSON")
+            return _error(400, err.code, err.message("en"))
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 409: "conflict"}.get(
+            exc.status_code, "http_error"
+        )
+        response = _error(exc.status_code, code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s", request.url.path)
+        logger.error("unhandled %s on %s", type(exc).__name__, request.url.path)
         return _error(500, "internal_error", "Something went wrong on our side. Please try again.")
 
-    responses: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+    responses: dict[int | str, dict[str, Any]] = {
+        413: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    }
 
-    @app.post("/api/ask", response_model=AskResponse, responses=responses)
-    async def ask(body: AskRequest, request: Request, found: Annotated[Retriever, Depends(get_retriever)]) -> dict:
+    @app.post("/api/ask", response_model=AskResponse, responses=responses, dependencies=[Depends(rate_limit)])
+    async def ask(body: AskRequest, service: Annotated[Service, Depends(get_service)]) -> dict:
         """Answer a question from the region's documents, with the passages and sources it came from."""
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            request.app.state.model_thread, found.ask, body.question, body.lang, body.top_k
-        )
+        started = time.perf_counter()
+        result = await service.ask(body.question, body.lang, body.top_k)
+        service.record_answer(result, time.perf_counter() - started)
         return asdict(result)
 
-    @app.get("/api/suggestions", response_model=SuggestionsResponse)
+    @app.get("/api/suggestions", response_model=SuggestionsResponse, responses=responses)
     async def suggestions(
-        found: Annotated[Retriever, Depends(get_retriever)], lang: Literal["sv", "zh", "en"] = "sv"
+        service: Annotated[Service, Depends(get_service)], lang: Literal["sv", "zh", "en"] = "sv"
     ) -> SuggestionsResponse:
         """Questions to offer a visitor before the first one, in their language."""
-        return SuggestionsResponse(lang=lang, questions=found.index.suggestions.get(lang, []))
+        if service.retriever is None:
+            raise IndexNotReady()
+        return SuggestionsResponse(lang=lang, questions=service.retriever.index.suggestions.get(lang, []))
 
-    @app.post("/api/feedback", response_model=FeedbackResponse, status_code=202, responses=responses)
-    async def feedback(body: FeedbackRequest) -> FeedbackResponse:
+    @app.post(
+        "/api/feedback",
+        response_model=FeedbackResponse,
+        status_code=202,
+        responses=responses,
+        dependencies=[Depends(rate_limit)],
+    )
+    async def feedback(body: FeedbackRequest, service: Annotated[Service, Depends(get_service)]) -> FeedbackResponse:
         """Thumbs up or down on an answer, with an optional comment."""
-        feedback_log.info(
-            "feedback vote=%s lang=%s docs=%s comment=%s", body.vote, body.lang, body.doc_ids, bool(body.comment)
+        service.record_feedback(
+            question=body.question, vote=body.vote, doc_ids=body.doc_ids, lang=body.lang, comment=body.comment
         )
         return FeedbackResponse(status="received")
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> FileResponse:
-        return _static(settings.web_dir / "widget.js", "application/javascript; charset=utf-8", "public, max-age=3600")
+        response = _static(
+            settings.web_dir / "widget.js", "application/javascript; charset=utf-8", "public, max-age=3600"
+        )
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # embedded on the region's own site
+        return response
+
+    @app.get("/demo.js", include_in_schema=False)
+    async def demo_script() -> FileResponse:
+        return _static(settings.web_dir / "demo.js", "application/javascript; charset=utf-8", "no-cache")
 
     @app.get("/", include_in_schema=False)
     async def demo() -> FileResponse:
@@ -239,24 +335,50 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         return Health(status="ok")
 
     @app.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-    async def readyz(request: Request) -> JSONResponse:
-        """The model and index are loaded and answers can be served."""
-        found = request.app.state.retriever
+    async def readyz(service: Annotated[Service, Depends(get_service)]) -> JSONResponse:
+        """The model and index are loaded and answers can be served; `detail` says why not, or
+        why a newer index version is not the one served."""
+        found = service.retriever
         if found is None:
-            detail = request.app.state.load_error or "loading"
+            detail = service.load_error or service.reload_error or "loading"
             return JSONResponse(status_code=503, content=Health(status="not_ready", detail=detail).model_dump())
-        return JSONResponse(content=Health(status="ready", index_version=found.index.version).model_dump())
+        return JSONResponse(
+            content=Health(status="ready", index_version=found.index.version, detail=service.reload_error).model_dump()
+        )
 
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(service: Annotated[Service, Depends(get_service)]) -> Response:
+        return Response(service.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    app.include_router(admin.router)
+    app.include_router(admin.page)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``kinabot serve`` runs it in each worker process: settings from the environment."""
+    from kinabot.observability import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def _on_hangup(service: Service) -> None:
+    """SIGHUP asks the service to look for a new index version at once."""
+    loop = asyncio.get_running_loop()
+
+    def hangup() -> None:
+        task = loop.create_task(service.reload())
+        service.background.add(task)
+        task.add_done_callback(service.background.discard)
+
+    # Not available off the main thread (the tests' servers) or where there are no signals.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, hangup)
 
 
 def _static(path: Path, media_type: str, cache: str) -> FileResponse:
     if not path.is_file():
         raise StarletteHTTPException(404, "Not found")
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
-
-
-def _load(settings: Settings) -> Retriever:
-    found = Retriever.from_settings(settings)
-    found.warm_up()
-    return found

@@ -20,8 +20,19 @@ logger = logging.getLogger("kinabot")
 
 
 def _settings() -> Settings:
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    """The settings from the environment; a bad value ends the command with a clear message."""
+    from pydantic import ValidationError
+
+    from kinabot.observability import configure_logging
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "KINABOT_" + "_".join(str(p) for p in err["loc"]).upper()
+            typer.echo(f"error: {name}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    configure_logging(settings.log_level, "text" if sys.stderr.isatty() else settings.log_format)
     return settings
 
 
@@ -29,36 +40,29 @@ def _settings() -> Settings:
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the corpus and model are unchanged.")] = False,
 ) -> None:
-    """Build a new index version from the corpus folder (only when something changed)."""
-    from kinabot.corpus import load_corpus
-    from kinabot.index import build_index, current_version, is_up_to_date
-    from kinabot.model import load_embedder
+    """Build a new index version from the corpus folder, embedding only new and changed passages.
+
+    Exits with 3 when some files were skipped (each is named with the reason), 4 when
+    another build is running.
+    """
+    from kinabot.builder import BuildBusy
+    from kinabot.builder import build as run_build
 
     settings = _settings()
     try:
-        corpus = load_corpus(settings.corpus_dir)
+        summary = run_build(settings, force=force, bar=sys.stderr.isatty())
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    for err in corpus.errors:
-        typer.echo(f"skipped {err}", err=True)
-    embedder = load_embedder(settings)
-    if not force and is_up_to_date(settings.index_dir, corpus, embedder):
-        version = current_version(settings.index_dir)
-        typer.echo(f"index {version.name if version else '?'} is up to date ({len(corpus.documents)} documents)")
-        return
-    try:
-        path = build_index(corpus, embedder, settings.index_dir, show_progress=sys.stderr.isatty())
+    except BuildBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(4) from None
     except IndexError_ as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    manifest = json.loads((path / "manifest.json").read_text())
-    typer.echo(
-        f"built index {path.name}: {sum(manifest['documents'].values())} documents, "
-        f"{sum(manifest['passages'].values())} passages {manifest['passages']}, "
-        f"{len(corpus.errors)} files skipped"
-    )
-    if corpus.errors:
+    for line in summary.lines():
+        typer.echo(line)
+    if summary.skipped:
         raise typer.Exit(3)
 
 
@@ -182,14 +186,73 @@ def _evaluate_external(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default KINABOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default KINABOT_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=16, help="Server processes sharing the index (default KINABOT_WORKERS).")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API on the current index."""
+    """Serve the HTTP API on the current index, switching to new versions as they are built."""
+    import os
+
     import uvicorn
 
-    from kinabot.api import create_app
+    settings = _settings()
+    count = workers or settings.workers
+    os.environ["KINABOT_LOG_FORMAT"] = "text" if sys.stderr.isatty() else settings.log_format
+    uvicorn.run(
+        "kinabot.api:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=count,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,  # kinabot reads X-Forwarded-For itself, only from KINABOT_TRUSTED_PROXIES
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def report(
+    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default 30 days before --until).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (default today).")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write the report as CSV to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What people asked in a period: per language and day, no-answer rate, top and unanswered questions,
+    feedback per document."""
+    import datetime as dt
+
+    from kinabot.records import Store
+    from kinabot.report import format_report, report_csv
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    try:
+        last = dt.date.fromisoformat(until) if until else dt.datetime.now(dt.UTC).date()
+        first = dt.date.fromisoformat(since) if since else last - dt.timedelta(days=30)
+    except ValueError:
+        typer.echo("error: --since and --until take dates as YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    if first > last:
+        typer.echo("error: --since must not be after --until", err=True)
+        raise typer.Exit(2)
+    store = Store(settings.database)
+    try:
+        store.start()
+        result = store.report(first, last)
+    except Exception as exc:
+        typer.echo(f"error: the database cannot be read ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(format_report(result))
+    if csv_out is not None:
+        csv_out.parent.mkdir(parents=True, exist_ok=True)
+        csv_out.write_text(report_csv(result), encoding="utf-8")
+        typer.echo(f"wrote {csv_out}", err=True)
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -61,3 +61,27 @@ class IndexNotReady(KinabotError):
         "zh": "服务正在启动或尚未建立索引，请稍后再试。",
         "en": "The service is starting or has no index yet. Please try again shortly.",
     }
+
+
+class RateLimited(KinabotError):
+    code = "rate_limited"
+    status = 429
+    messages: ClassVar[dict[str, str]] = {
+        "sv": "Du har ställt många frågor på kort tid. Vänta {retry_after} sekunder och försök igen.",
+        "zh": "您的提问过于频繁。请等待 {retry_after} 秒后再试。",
+        "en": "You have asked many questions in a short time. Please wait {retry_after} seconds and try again.",
+    }
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class BodyTooLarge(KinabotError):
+    code = "body_too_large"
+    status = 413
+    messages: ClassVar[dict[str, str]] = {
+        "sv": "Förfrågan är för stor (högst {limit} byte).",
+        "zh": "请求内容过大（最多 {limit} 字节）。",
+        "en": "The request is too large (at most {limit} bytes).",
+    }

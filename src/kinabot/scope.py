@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 import jieba
@@ -18,6 +19,8 @@ import jieba
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 PREFIX = 5
+# Web and e-mail addresses spell names without å/ä/ö ("vaxjo.se"); they are not prose.
+_ADDRESS = re.compile(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:se|com|cn|org|net|eu|gov|edu)\b\S*", re.IGNORECASE)
 
 # Words that frame a question rather than name its subject.
 QUESTION_WORDS = frozenset(
@@ -52,17 +55,44 @@ class Vocabulary:
         self.han_chars: set[str] = set()
         self.prefixes: set[str] = set()
         self.han_bigrams: set[str] = set()
+        exact: set[str] = set()
+        accented: dict[str, Counter[str]] = {}
         for text in texts:
+            text = _ADDRESS.sub(" ", text)
             for run in _HAN_RUN.findall(text):
                 self.han_chars.update(run)
                 self.han_bigrams.update(run[i : i + 2] for i in range(len(run) - 1))
             for word in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)):
                 folded = fold(word)
                 self.words.add(folded)
+                lower = word.lower()
+                exact.add(lower)
+                if lower != folded:
+                    accented.setdefault(folded, Counter())[lower] += 1
                 # Swedish compounds: "sushirestaurang" should not pass as known because
                 # "restaurang" is, but "arbetstillstånd" should meet "arbetstillståndet".
                 if len(folded) >= PREFIX:
                     self.prefixes.add(folded[:PREFIX])
+        # A word typed without å/ä/ö that the documents only ever write with them.
+        self.restorable = {
+            folded: forms.most_common(1)[0][0] for folded, forms in accented.items() if folded not in exact
+        }
+
+    def restore(self, question: str) -> str:
+        """The question with å, ä and ö put back where the documents always write them.
+
+        Visitors on a keyboard without them type "foretag i suzhou" or "moms pa mobler";
+        the model reads "företag" and "möbler" far better than those.
+        """
+
+        def put_back(match: re.Match[str]) -> str:
+            word = match.group(0)
+            found = self.restorable.get(word.lower()) if word.isascii() else None
+            if found is None:
+                return word
+            return found.capitalize() if word[0].isupper() else found
+
+        return _LATIN_WORD.sub(put_back, question)
 
     def unknown(self, question: str) -> tuple[list[str], int]:
         """Content words of ``question`` the corpus never uses, and how many content words it has."""

@@ -19,7 +19,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from kinabot.chunking import Passage
-from kinabot.errors import QuestionEmpty, QuestionTooLong
+from kinabot.errors import KinabotError, QuestionEmpty, QuestionTooLong
 from kinabot.index import DocMeta, IndexInvalid, LoadedIndex, load_index
 from kinabot.language import detect_language
 from kinabot.model import Embedder, load_embedder
@@ -123,15 +123,51 @@ class Retriever:
 
     def ask(self, question: str, lang: str | None = None, top_k: int | None = None) -> Answer:
         """Answer ``question`` from the index; see :mod:`kinabot.answer` for the result."""
+        result = self.ask_many([(question, lang, top_k)])[0]
+        if isinstance(result, KinabotError):
+            raise result
+        return result
+
+    def ask_many(self, requests: list[tuple[str, str | None, int | None]]) -> list[Answer | KinabotError]:
+        """Several questions with one pass through the model; an invalid one fails alone.
+
+        Encoding a batch costs little more than encoding one question, so a busy server
+        answers the questions that queued up while it worked on the last batch together.
+        """
         from kinabot.answer import compose
 
         started = time.perf_counter()
-        text = self.check_question(question)
-        asker = lang or detect_language(text)
-        query = self.index.center_query(self.embedder.encode_queries([text])[0], asker)
-        top_k = top_k or self.settings.top_k
-        hits = self.search(text, query, asker, limit=top_k)
-        return compose(self, text, asker, lang is not None, query, hits, top_k, started)
+        results: list[Answer | KinabotError] = []
+        valid: list[tuple[int, str, str, str, bool, int]] = []
+        for i, (question, lang, top_k) in enumerate(requests):
+            try:
+                original = self.check_question(question)
+            except KinabotError as exc:
+                results.append(exc)
+                continue
+            results.append(KinabotError())  # replaced by the answer below
+            text, asker = self.understand(original, lang)
+            valid.append((i, original, text, asker, lang is not None, top_k or self.settings.top_k))
+        if valid:
+            vectors = self.embedder.encode_queries([text for _, _, text, _, _, _ in valid])
+            for (i, original, text, asker, forced, top_k), vector in zip(valid, vectors, strict=True):
+                query = self.index.center_query(vector, asker)
+                hits = self.search(text, query, asker, limit=top_k)
+                answer = compose(self, text, asker, forced, query, hits, top_k, started)
+                answer.question = original
+                results[i] = answer
+        return results
+
+    def understand(self, question: str, lang: str | None = None) -> tuple[str, str]:
+        """The text to search with and the asker's language.
+
+        Swedish typed without å/ä/ö gets them back where the documents always use them,
+        when the result still reads as Swedish (an English "pa" stays "pa").
+        """
+        restored = self.index.vocabulary.restore(question)
+        if restored != question and (lang or detect_language(restored)) == "sv":
+            return restored, "sv"
+        return question, lang or detect_language(question)
 
     def search(
         self, text: str, query: np.ndarray, asker: str, limit: int = 20, weights: FusionWeights | None = None

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled"
+MIN_ADMIN_TOKEN = 32
 
 
 def _default_model_cache() -> Path:
@@ -90,6 +91,49 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
     )
     log_level: str = Field("INFO", description="Logging level.")
+    log_format: Literal["json", "text"] = Field("json", description="`json`: one JSON object per log line; `text`.")
+    data_dir: Path = Field(Path("data"), description="Folder for stored data: the SQLite database.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database for questions and feedback (`postgresql+psycopg://...`); "
+        "default: SQLite file `kinabot.sqlite3` in the data folder.",
+    )
+    retention_days: int = Field(180, ge=1, description="Days a recorded question or feedback is kept.")
+    record_questions: bool = Field(True, description="Record questions and feedback in the database.")
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for `/admin`; admin endpoints are off without it (at least 32 characters)."
+    )
+    max_body_bytes: int = Field(16_384, ge=1024, description="Largest request body accepted on `/api/*`, in bytes.")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1024, description="Largest document file read into the index or accepted by upload, in bytes."
+    )
+    rate_limit_per_minute: float = Field(
+        30.0, ge=0.0, description="Questions and feedback per client IP per minute (0 turns the limit off)."
+    )
+    rate_limit_burst: int = Field(10, ge=1, description="Requests a client may send at once before the rate applies.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose `X-Forwarded-For` is believed (JSON list); none by default.",
+    )
+    reload_interval: float = Field(
+        2.0, ge=0.0, description="Seconds between checks of the index's CURRENT pointer (0: reload only on request)."
+    )
+    keep_versions: int = Field(3, ge=1, description="Index versions kept on disk; older ones are pruned.")
+    workers: int = Field(1, ge=1, le=16, description="Server processes `kinabot serve` starts; they share the index.")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value():
+            return None
+        if token is not None and len(token.get_secret_value()) < MIN_ADMIN_TOKEN:
+            raise ValueError(f"KINABOT_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters")
+        return token
+
+    @property
+    def database(self) -> str:
+        """The database URL in use: the setting, or SQLite in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'kinabot.sqlite3'}"
 
     def contact(self, lang: str) -> str:
         return {"sv": self.contact_sv, "zh": self.contact_zh}.get(lang, self.contact_en)
