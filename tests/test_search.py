@@ -104,3 +104,23 @@ def test_bad_questions_raise_domain_errors(retriever) -> None:
         retriever.ask("   ")
     with pytest.raises(QuestionTooLong):
         retriever.ask("x" * (retriever.settings.max_question_chars + 1))
+
+
+def test_swedish_without_a_ring_and_dots_finds_the_same_article(retriever) -> None:
+    plain = retriever.ask("hur hog ar momsen i sverige")
+    proper = retriever.ask("hur hög är momsen i sverige")
+    assert plain.language == "sv"
+    assert plain.question == "hur hog ar momsen i sverige", "the visitor's own words are echoed"
+    assert plain.passages[0].doc_id == proper.passages[0].doc_id == "swedish-vat"
+
+
+def test_several_questions_in_one_batch_match_one_at_a_time(retriever) -> None:
+    from kinabot.errors import QuestionEmpty
+
+    questions = [("Hur hög är momsen i Sverige?", None, 3), ("   ", None, None), ("苏州工业园区在哪里？", "zh", 2)]
+    batch = retriever.ask_many(questions)
+    assert isinstance(batch[1], QuestionEmpty)
+    for (question, lang, top_k), together in zip(questions[::2], batch[::2], strict=True):
+        alone = retriever.ask(question, lang=lang, top_k=top_k)
+        assert [p.doc_id for p in together.passages] == [p.doc_id for p in alone.passages]
+        assert together.passages[0].relevance == pytest.approx(alone.passages[0].relevance, abs=1e-4)
