@@ -150,6 +150,7 @@ def print_result(r: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000, help="Documents in the generated corpus (0: skip it).")
+    parser.add_argument("--no-bundled", action="store_true", help="Skip the bundled corpus.")
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "bench-build.json")
     args = parser.parse_args()
 
@@ -160,8 +161,10 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="kinabot-bench-build-") as tmp:
         work = Path(tmp)
-        shutil.copytree(ROOT / "corpus", work / "bundled" / "corpus")
-        results.append(run("bundled corpus", work / "bundled" / "corpus", work / "bundled", embedder, load_seconds))
+        if not args.no_bundled:
+            shutil.copytree(ROOT / "corpus", work / "bundled" / "corpus")
+            bundled = work / "bundled"
+            results.append(run("bundled corpus", bundled / "corpus", bundled, embedder, load_seconds))
         if args.docs:
             generated_corpus(work / "generated" / "corpus", args.docs)
             label = f"{args.docs} generated documents"

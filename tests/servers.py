@@ -37,14 +37,16 @@ def _ready(url: str) -> tuple[int, str]:
 
 
 @contextmanager
-def running_service(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
-    """Start the service with ``KINABOT_*`` settings in ``env``; yield its base URL once ready."""
+def running_service(env: dict[str, str | None], log_path: Path, *args: str) -> Iterator[str]:
+    """Start the service with ``KINABOT_*`` settings in ``env`` (None removes a variable);
+    yield its base URL once ready."""
     port = free_port()
+    merged = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kinabot", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env=merged,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -66,3 +68,30 @@ def running_service(env: dict[str, str], log_path: Path, *args: str) -> Iterator
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out of this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's headless chromium through Playwright (its own browser download cannot work here)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: `make browser` installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -12,10 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,21 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.builders import write_corpus
+from tests.servers import chromium, running_service
 
 pytestmark = pytest.mark.slow
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = ROOT / "build" / "screenshots"
 LAPTOP = {"width": 1366, "height": 900}
 TOKEN = "admin-page-test-token-0123456789abcdef"
@@ -63,12 +51,6 @@ QUESTIONS = [
 
 
 # ---------------------------------------------------------------- the service
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
@@ -97,45 +79,17 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]
     index_dir = work / "indexes"
     build_index(load_corpus(corpus), embedder, index_dir)
 
-    port = _free_port()
     env = {
-        **os.environ,
         "KINABOT_ADMIN_TOKEN": TOKEN,
         "KINABOT_CORPUS_DIR": str(corpus),
         "KINABOT_INDEX_DIR": str(index_dir),
         "KINABOT_WEB_DIR": str(ROOT / "web"),
         "KINABOT_DATA_DIR": str(work / "data"),
         "KINABOT_RATE_LIMIT_PER_MINUTE": "0",
+        "KINABOT_DATABASE_URL": None,  # this test's own SQLite file, never a shared database
     }
-    env.pop("KINABOT_DATABASE_URL", None)  # this test's own SQLite file, never a shared database
-    log_path = work / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kinabot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            status, body = _call(base + "/readyz")
-            if status == 200:
-                break
-            detail = json.loads(body).get("detail") if body.startswith(b"{") else ""
-            if proc.poll() is not None or time.monotonic() > deadline or (status == 503 and detail != "loading"):
-                pytest.fail(f"kinabot serve is not ready ({status} {detail}):\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with running_service(env, work / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass
@@ -202,12 +156,8 @@ def asked(service: str) -> Asked:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make browser installs it)")
-    with playwright_api.sync_playwright() as p:
-        found = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as found:
         yield found
-        found.close()
 
 
 # Runs before the page's own script; records what the CSP refused, whatever the console says.

@@ -72,9 +72,7 @@ def test_idle_clients_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _call(app: Edge, path: str, body: bytes, headers: list | None = None) -> tuple[int, dict, bytes]:
     chunks = [body[i : i + 100] for i in range(0, len(body), 100)] or [b""]
-    incoming = [
-        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)
-    ]
+    incoming = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
     sent: list[dict] = []
 
     async def receive() -> dict:

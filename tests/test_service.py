@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,6 +15,7 @@ from kinabot.api import create_app
 from kinabot.builder import build
 from kinabot.settings import Settings
 from tests.builders import document, write_corpus
+from tests.servers import running_service
 
 pytestmark = pytest.mark.slow
 
@@ -108,12 +105,6 @@ def test_a_short_admin_token_is_refused() -> None:
         Settings(admin_token="short")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _upload_and_wait(admin: httpx.Client, old: str) -> str:
     time.sleep(1)
     upload = admin.post(
@@ -131,11 +122,9 @@ def _upload_and_wait(admin: httpx.Client, old: str) -> str:
 
 
 def test_no_request_fails_while_documents_change_and_the_index_switches(work: Settings) -> None:
-    """Clients keep asking while an admin uploads a document, a rebuild runs in its own
-    process and the server switches; every answer is a 200 from a complete version."""
-    port = _free_port()
+    """Clients keep asking while an admin uploads a document, the service rebuilds and
+    switches, and the admin deletes it again; every answer is a 200 from a complete version."""
     env = {
-        **os.environ,
         "KINABOT_CORPUS_DIR": str(work.corpus_dir),
         "KINABOT_INDEX_DIR": str(work.index_dir),
         "KINABOT_DATA_DIR": str(work.data_dir),
@@ -143,76 +132,57 @@ def test_no_request_fails_while_documents_change_and_the_index_switches(work: Se
         "KINABOT_RATE_LIMIT_PER_MINUTE": "0",
         "KINABOT_RELOAD_INTERVAL": "0.5",
     }
-    log = (work.data_dir.parent / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kinabot", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=30) as admin:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if admin.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
-            old = admin.get("/readyz").json()["index_version"]
+    with (
+        running_service(env, work.data_dir.parent / "serve.log") as base,
+        httpx.Client(base_url=base, timeout=30) as admin,
+    ):
+        old = admin.get("/readyz").json()["index_version"]
 
-            outcomes: Counter[str] = Counter()
-            versions: Counter[str] = Counter()
-            stop = threading.Event()
-            questions = ["Hur hög är momsen i Sverige?", "苏州工业园区是哪一年设立的？", "harbour crane Karlshamn"]
+        outcomes: Counter[str] = Counter()
+        versions: Counter[str] = Counter()
+        stop = threading.Event()
+        questions = ["Hur hög är momsen i Sverige?", "苏州工业园区是哪一年设立的？", "harbour crane Karlshamn"]
 
-            def hammer(n: int) -> None:
-                with httpx.Client(base_url=base, timeout=30) as c:
-                    i = n
-                    while not stop.is_set():
-                        try:
-                            r = c.post("/api/ask", json={"question": questions[i % 3]})
-                            outcomes[str(r.status_code)] += 1
-                            if r.status_code == 200:
-                                versions[r.json()["index_version"]] += 1
-                        except httpx.HTTPError as exc:
-                            outcomes[type(exc).__name__] += 1
-                        i += 1
+        def hammer(n: int) -> None:
+            with httpx.Client(base_url=base, timeout=30) as c:
+                i = n
+                while not stop.is_set():
+                    try:
+                        r = c.post("/api/ask", json={"question": questions[i % 3]})
+                        outcomes[str(r.status_code)] += 1
+                        if r.status_code == 200:
+                            versions[r.json()["index_version"]] += 1
+                    except httpx.HTTPError as exc:
+                        outcomes[type(exc).__name__] += 1
+                    i += 1
 
-            clients = [threading.Thread(target=hammer, args=(n,), daemon=True) for n in range(4)]
-            for t in clients:
-                t.start()
-            try:
-                new = _upload_and_wait(admin, old)
-                time.sleep(1.5)
-            finally:
-                stop.set()
-                for t in clients:
-                    t.join()
-
-            assert set(outcomes) == {"200"}, outcomes
-            assert set(versions) == {old, new} and versions[new] > 0, versions
-            progress = admin.get("/admin/api/rebuild", headers=AUTH).json()
-            assert progress["state"] == "done"
-            assert progress["summary"]["added"] == ["uploads/Karlshamn-harbour.en.md"]
-            found = admin.post("/api/ask", json={"question": "How much does the harbour crane in Karlshamn lift?"})
-            assert found.json()["passages"][0]["doc_id"] == "karlshamn-harbour"
-
-            removed = admin.delete("/admin/api/documents/karlshamn-harbour", headers=AUTH)
-            assert removed.status_code == 200 and removed.json()["removed"] == ["uploads/Karlshamn-harbour.en.md"]
-            deadline = time.monotonic() + 240
-            while admin.get("/readyz").json()["index_version"] == new:
-                assert time.monotonic() < deadline
-                time.sleep(0.5)
-            listed = admin.get("/admin/api/documents", headers=AUTH).json()["documents"]
-            assert "karlshamn-harbour" not in {d["id"] for d in listed}
-    finally:
-        proc.terminate()
+        clients = [threading.Thread(target=hammer, args=(n,), daemon=True) for n in range(4)]
+        for t in clients:
+            t.start()
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            new = _upload_and_wait(admin, old)
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for t in clients:
+                t.join()
+
+        assert set(outcomes) == {"200"}, outcomes
+        assert set(versions) == {old, new} and versions[new] > 0, versions
+        progress = admin.get("/admin/api/rebuild", headers=AUTH).json()
+        assert progress["state"] == "done"
+        assert progress["summary"]["added"] == ["uploads/Karlshamn-harbour.en.md"]
+        found = admin.post("/api/ask", json={"question": "How much does the harbour crane in Karlshamn lift?"})
+        assert found.json()["passages"][0]["doc_id"] == "karlshamn-harbour"
+
+        removed = admin.delete("/admin/api/documents/karlshamn-harbour", headers=AUTH)
+        assert removed.status_code == 200 and removed.json()["removed"] == ["uploads/Karlshamn-harbour.en.md"]
+        deadline = time.monotonic() + 240
+        while admin.get("/readyz").json()["index_version"] == new:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        listed = admin.get("/admin/api/documents", headers=AUTH).json()["documents"]
+        assert "karlshamn-harbour" not in {d["id"] for d in listed}
 
 
 @pytest.mark.parametrize(

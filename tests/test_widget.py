@@ -8,13 +8,6 @@ HTML that must show as text and never run. Screenshots land in build/screenshots
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,20 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.builders import write_corpus
+from tests.servers import chromium, running_service
 
 pytestmark = pytest.mark.slow
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = ROOT / "build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
@@ -83,26 +69,6 @@ QUESTIONS = {
 # ---------------------------------------------------------------- the service
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ready(url: str) -> tuple[int, str]:
-    """Status of /readyz and its detail ("loading" while the model and index load)."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read()).get("detail") or ""
-        except ValueError:
-            return exc.code, ""
-    except OSError:
-        return 0, "not listening"
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:
     """`kinabot serve` on a free loopback port, on a small corpus plus the markup document."""
@@ -116,9 +82,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]
     index_dir = work / "indexes"
     build_index(load_corpus(corpus), embedder, index_dir)
 
-    port = _free_port()
     env = {
-        **os.environ,
         "KINABOT_CORPUS_DIR": str(corpus),
         "KINABOT_INDEX_DIR": str(index_dir),
         "KINABOT_WEB_DIR": str(ROOT / "web"),
@@ -126,33 +90,8 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]
         # The page asks many questions within a minute; the limit itself is tested in test_api.
         "KINABOT_RATE_LIMIT_PER_MINUTE": "0",
     }
-    log_path = work / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kinabot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            status, detail = _ready(base + "/readyz")
-            if status == 200:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline or (status == 503 and detail != "loading"):
-                pytest.fail(f"kinabot serve is not ready ({status} {detail}):\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with running_service(env, work / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # ---------------------------------------------------------------- the browser
@@ -160,12 +99,8 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make browser installs it)")
-    with playwright_api.sync_playwright() as p:
-        found = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as found:
         yield found
-        found.close()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import signal
 import time
@@ -361,6 +362,12 @@ def app_from_environment() -> FastAPI:
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    if settings.workers > 1:
+        # Each worker runs its own model; sharing the cores out keeps their thread teams from
+        # fighting over the same ones.
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.workers))
     return create_app(settings)
 
 

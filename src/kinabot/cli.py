@@ -198,6 +198,7 @@ def serve(
     settings = _settings()
     count = workers or settings.workers
     os.environ["KINABOT_LOG_FORMAT"] = "text" if sys.stderr.isatty() else settings.log_format
+    os.environ["KINABOT_WORKERS"] = str(count)  # each worker reads its settings from the environment
     uvicorn.run(
         "kinabot.api:app_from_environment",
         factory=True,

@@ -94,7 +94,11 @@ class CachedEmbedder:
     def _vectors(self, texts: list[str], kind: str) -> np.ndarray:
         keys = [self._key(kind, t) for t in texts]
         found = self._lookup(keys)
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
+        # Longest first, so each slice sent to the model holds texts of like length and
+        # little of every batch is padding.
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items(), key=lambda kv: -len(kv[1])
+        )
         self.reused += len(set(keys)) - len(missing)
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
