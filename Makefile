@@ -46,6 +46,12 @@ lint: install ## Lint, format check and type check
 bench: install ## Latency benchmark: /api/ask over HTTP next to bare model.encode
 	$(BIN)/python benchmarks/bench_api.py
 
+bench-build: install ## Build benchmark: full build, rebuild after one change, embedding rate (bundled + 2,000 generated documents)
+	$(BIN)/python benchmarks/bench_build.py
+
+load-test: build ## 5,000 mixed-language questions from 50 concurrent clients, one process and two workers
+	$(BIN)/python benchmarks/load_test.py
+
 eval: build ## Retrieval figures: labelled questions (test part) and the external sets in ../shared/evaldata
 	$(BIN)/kinabot eval --split test
 	$(BIN)/kinabot eval --external --output build/eval-external.json --report docs/retrieval.md

@@ -32,6 +32,8 @@ def test_first_build_embeds_everything_and_reports_it(work: Settings, embedder) 
     assert summary.embedded > summary.passages and summary.reused == 0
     status = read_status(work.index_dir)
     assert status["state"] == "done" and status["summary"]["version"] == summary.version
+    assert status["stage"] == "embedding" and status["unit"] == "text"
+    assert status["done"] == status["total"] == summary.embedded
     assert current_version(work.index_dir).name == summary.version
 
 
@@ -123,3 +125,22 @@ def test_the_cli_exit_code_says_whether_files_were_skipped(work: Settings, embed
     skipped = CliRunner().invoke(app, ["build"], env=env)
     assert skipped.exit_code == 3, skipped.output
     assert "notes.doc" in skipped.output
+
+
+def test_progress_counts_files_then_texts_with_an_eta(tmp_path: Path) -> None:
+    progress = builder.Progress(tmp_path / "status.json", bar=False)
+    progress.stage("reading", 0, unit="file")
+    for _ in range(4):
+        progress.advance(1, more=4 - progress.state["total"])
+    assert (progress.state["done"], progress.state["total"]) == (4, 4)
+    progress.stage("embedding", 0, unit="text")
+    progress.advance(0, more=100)  # the first call learns how many texts are coming
+    progress.advance(25)
+    assert json.loads((tmp_path / "status.json").read_text())["stage"] == "embedding"
+    assert (progress.state["done"], progress.state["total"]) == (25, 100)
+    assert progress.state["eta_seconds"] is not None and progress.state["eta_seconds"] >= 0
+    progress.advance(0, more=20)
+    progress.advance(95)
+    progress.finish(None)
+    done = json.loads((tmp_path / "status.json").read_text())
+    assert done["state"] == "done" and done["done"] == done["total"] == 120

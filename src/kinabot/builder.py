@@ -82,25 +82,28 @@ class Progress:
             "eta_seconds": None,
         }
         self._bar = None
+        self._unit = "text"
         self._stage_started = time.monotonic()
         self._written = 0.0
         self.write(force=True)
 
-    def stage(self, name: str, total: int) -> None:
+    def stage(self, name: str, total: int, unit: str = "text") -> None:
         self.close_bar()
-        self.state.update(stage=name, done=0, total=total, eta_seconds=None)
+        self.state.update(stage=name, unit=unit, done=0, total=total, eta_seconds=None)
         self._stage_started = time.monotonic()
-        if self.bar_enabled and total:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=name, unit="text", leave=False)
+        self._unit = unit
         self.write(force=True)
 
-    def advance(self, done: int, total: int) -> None:
-        if total != self.state["total"] and self.state["done"] == 0:
-            self.state["total"] = total
-            if self._bar is not None:
-                self._bar.reset(total=total)
+    def advance(self, done: int, more: int = 0) -> None:
+        """``done`` more items finished; ``more`` items newly known to be coming."""
+        self.state["total"] += more
+        if self.bar_enabled and self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=0, desc=self.state["stage"], unit=self._unit, leave=False)
+        if self._bar is not None and more:
+            self._bar.total = self.state["total"]
+            self._bar.refresh()
         self.state["done"] += done
         elapsed = time.monotonic() - self._stage_started
         rate = self.state["done"] / elapsed if elapsed > 0 else 0
@@ -207,7 +210,12 @@ def _build(
     progress: Progress,
     on_corpus: Callable[[Corpus], None] | None,
 ) -> BuildSummary:
-    corpus = load_corpus(settings.corpus_dir, max_bytes=settings.max_file_bytes)
+    progress.stage("reading", 0, unit="file")
+
+    def file_read(done: int, total: int) -> None:
+        progress.advance(done, more=total - progress.state["total"])
+
+    corpus = load_corpus(settings.corpus_dir, max_bytes=settings.max_file_bytes, on_file=file_read)
     if on_corpus is not None:
         on_corpus(corpus)
     previous = _previous_files(settings.index_dir)
@@ -225,7 +233,7 @@ def _build(
                 sum(manifest.get("passages", {}).values()),
                 skipped=skipped,
             )
-        progress.stage("embedding", 0)
+        progress.stage("embedding", 0, unit="text")
         cache.on_progress = progress.advance
         path = build_index(
             corpus,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -124,8 +125,13 @@ def parse_document(text: str, path: str) -> Document:
 MAX_FILE_BYTES = 20_000_000
 
 
-def load_corpus(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Corpus:
-    """Every document file under ``root`` (README.md, hidden and lock files excepted), sorted for a stable build."""
+def load_corpus(
+    root: Path, max_bytes: int = MAX_FILE_BYTES, on_file: Callable[[int, int], None] | None = None
+) -> Corpus:
+    """Every document file under ``root`` (README.md, hidden and lock files excepted), sorted for a stable build.
+
+    ``on_file(1, total)`` is called after each file, for a progress display.
+    """
     # readers builds on this module's Document, so it is imported here rather than at the top.
     from kinabot import readers
 
@@ -135,17 +141,19 @@ def load_corpus(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Corpus:
     errors: list[CorpusError] = []
     files: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for file in sorted(root.rglob("*")):
-        rel_parts = file.relative_to(root).parts
-        if (
-            not file.is_file()
-            or not readers.is_document_file(file)
-            or file.name.lower() == "readme.md"
-            # Dot-files and Word's "~$name.docx" lock files are never documents.
-            or any(part.startswith((".", "~$")) for part in rel_parts)
-        ):
-            continue
-        rel = "/".join(rel_parts)
+    candidates = [
+        file
+        for file in sorted(root.rglob("*"))
+        if file.is_file()
+        and readers.is_document_file(file)
+        and file.name.lower() != "readme.md"
+        # Dot-files and Word's "~$name.docx" lock files are never documents.
+        and not any(part.startswith((".", "~$")) for part in file.relative_to(root).parts)
+    ]
+    for file in candidates:
+        if on_file is not None:
+            on_file(1, len(candidates))
+        rel = "/".join(file.relative_to(root).parts)
         try:
             found = readers.read_file(file, root, max_bytes)
         except readers.SkipFile as exc:

@@ -18,7 +18,7 @@ import numpy as np
 
 from kinabot.model import Embedder
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # (texts just encoded, texts newly queued)
 CHUNK = 256
 
 
@@ -100,6 +100,8 @@ class CachedEmbedder:
             {k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items(), key=lambda kv: -len(kv[1])
         )
         self.reused += len(set(keys)) - len(missing)
+        if missing and self.on_progress is not None:
+            self.on_progress(0, len(missing))
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
             model = self._model()
@@ -111,7 +113,7 @@ class CachedEmbedder:
             found.update({k: v for (k, _), v in zip(chunk, vectors, strict=True)})
             self.embedded += len(chunk)
             if self.on_progress is not None:
-                self.on_progress(len(chunk), len(missing))
+                self.on_progress(len(chunk), 0)
         if not keys:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.ascontiguousarray(np.stack([found[k] for k in keys]), dtype=np.float32)
