@@ -411,3 +411,29 @@ def test_editing_a_sidecar_changes_the_file_hash(tmp_path: Path) -> None:
     after = load_corpus(tmp_path)
     assert after.files["note.txt"] != before
     assert [d.title for d in after.documents] == ["Moms"]
+
+
+ZH_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>在克鲁努贝里投资 – 地区门户</title></head>
+<body>
+<header><nav><a href="/">首页</a> <a href="/news">新闻中心</a> <a href="/login">登录入口</a></nav></header>
+<div class="sidebar"><p>热门链接：公共交通时刻表</p></div>
+<main><article>
+<h1>在克鲁努贝里投资</h1>
+<p>克鲁努贝里位于瑞典南部斯莫兰地区，首府是韦克舍。这里有大量家具、木材和工程企业，林奈大学也设在韦克舍。</p>
+<h2>交通</h2>
+<p>从韦克舍乘火车到哥本哈根机场大约需要两个半小时，到哥德堡港口也很方便。当地还有一个地区机场。</p>
+<h2>政府服务</h2>
+<p>外国投资者可以向瑞典商务投资署咨询设立公司、招聘员工和申请许可的流程，相关服务免费提供。</p>
+</article></main>
+<footer><p>版权所有 联系我们 隐私政策</p></footer>
+</body></html>"""
+
+
+def test_chinese_web_page_keeps_the_article_and_drops_menus(tmp_path: Path) -> None:
+    (tmp_path / "invest.html").write_bytes(ZH_PAGE.encode("utf-8"))
+    [doc] = read(tmp_path / "invest.html", tmp_path)
+    assert (doc.lang, doc.title) == ("zh", "在克鲁努贝里投资")
+    assert "\n## 交通\n" in doc.body and "林奈大学也设在韦克舍" in doc.body
+    for chrome in ("新闻中心", "登录入口", "版权所有", "隐私政策"):
+        assert chrome not in doc.body
