@@ -75,6 +75,9 @@ class Service:
             except (IndexError_, KinabotError, ModelNotAvailable, OSError) as exc:
                 self.load_error = str(exc)
                 logger.error("not ready: %s", exc)
+                # The watcher tries again once CURRENT points at another version, not before.
+                version = current_version(self.settings.index_dir)
+                self._failed_version = version.name if version is not None else None
         if self.retriever is not None:
             self.metrics.set_index(self.retriever.index.manifest)
         if self.store is not None:
