@@ -5,6 +5,8 @@ import io
 import json
 from dataclasses import asdict
 
+import pytest
+
 from kinabot.report import (
     CSV_COLUMNS,
     DayFigures,
@@ -118,3 +120,17 @@ def test_text_report_names_every_section() -> None:
     for expected in ("no answer 2 (40.0 %)", "Per language:", "Per day:", "Most asked:", "Unanswered:", "moms"):
         assert expected in text
     assert "     3  vad är moms" in text
+
+
+def test_period_defaults_to_the_last_30_days_and_refuses_impossible_dates() -> None:
+    from datetime import date
+
+    from kinabot.report import period
+
+    today = date(2026, 11, 27)
+    assert period(None, None, today) == (date(2026, 10, 28), today)
+    assert period(date(2026, 11, 1), None, today) == (date(2026, 11, 1), today)
+    assert period(None, date(1970, 1, 10), today) == (date(1970, 1, 1), date(1970, 1, 10))
+    for since, until in ((None, date(1, 1, 1)), (date(9999, 12, 31), None), (date(2026, 11, 2), date(2026, 11, 1))):
+        with pytest.raises(ValueError):
+            period(since, until, today)

@@ -98,6 +98,9 @@ def test_admin_is_off_without_a_token_and_needs_it_when_on(work: Settings, retri
         vat = next(d for d in listed["documents"] if d["id"] == "swedish-vat" and d["lang"] == "sv")
         assert vat["passages"] >= 1 and vat["path"] == "swedish-vat.sv.md" and vat["updated"]
         assert c.get("/admin", headers={}).status_code == 200, "the page itself asks for the token"
+        for query in ("until=0001-01-01", "since=9999-12-31", "since=2026-11-02&until=2026-11-01"):
+            refused = c.get(f"/admin/api/report?{query}", headers=AUTH)
+            assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request", query
 
 
 def test_a_short_admin_token_is_refused() -> None:

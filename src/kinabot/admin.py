@@ -184,14 +184,14 @@ async def usage_report(
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """What people asked in a period (default: the last 30 days), and where answers fell short."""
-    from kinabot.report import report_csv
+    from kinabot.report import period, report_csv
 
     if service.store is None:
         raise HTTPException(503, "Questions are not being recorded.")
-    until = until or dt.datetime.now(dt.UTC).date()
-    since = since or until - dt.timedelta(days=30)
-    if since > until:
-        raise HTTPException(422, "`since` must not be after `until`.")
+    try:
+        since, until = period(since, until, dt.datetime.now(dt.UTC).date())
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     loop = asyncio.get_running_loop()
     try:
         report = await loop.run_in_executor(None, service.store.report, since, until)

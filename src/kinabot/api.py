@@ -263,9 +263,16 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         if exc.status_code == 400:  # a body FastAPI could not even parse (bad UTF-8, say)
             err = InvalidRequest(problem="the body is not valid UTF-8 JSON")
             return _error(400, err.code, err.message("en"))
-        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 409: "conflict"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            413: "body_too_large",
+            415: "unsupported_media_type",
+            422: "invalid_request",
+            503: "unavailable",
+        }.get(exc.status_code, "http_error")
         response = _error(exc.status_code, code, str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value

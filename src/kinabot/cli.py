@@ -225,18 +225,18 @@ def report(
     import datetime as dt
 
     from kinabot.records import Store
-    from kinabot.report import format_report, report_csv
+    from kinabot.report import format_report, period, report_csv
 
     settings = _settings()
     try:
-        last = dt.date.fromisoformat(until) if until else dt.datetime.now(dt.UTC).date()
-        first = dt.date.fromisoformat(since) if since else last - dt.timedelta(days=30)
-    except ValueError:
-        typer.echo("error: --since and --until take dates as YYYY-MM-DD", err=True)
+        first, last = period(
+            dt.date.fromisoformat(since) if since else None,
+            dt.date.fromisoformat(until) if until else None,
+            dt.datetime.now(dt.UTC).date(),
+        )
+    except ValueError as exc:
+        typer.echo(f"error: --since and --until take dates as YYYY-MM-DD ({exc})", err=True)
         raise typer.Exit(2) from None
-    if first > last:
-        typer.echo("error: --since must not be after --until", err=True)
-        raise typer.Exit(2)
     store = Store(settings.database)
     try:
         store.start()

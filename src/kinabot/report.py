@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 CSV_COLUMNS = (
     "section",
@@ -194,3 +195,20 @@ def format_report(report: Report) -> str:
 
 def _percent(share: float) -> str:
     return f"{share * 100:.1f} %"
+
+
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9999, 12, 30)
+DEFAULT_DAYS = 30
+
+
+def period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    """The report's days: by default the 30 days up to today; raises ``ValueError`` for a
+    period that is reversed or outside the dates a database can hold."""
+    until = until or today
+    if not EARLIEST <= until <= LATEST or (since is not None and not EARLIEST <= since <= LATEST):
+        raise ValueError(f"dates must lie between {EARLIEST} and {LATEST}")
+    since = since or max(EARLIEST, until - timedelta(days=DEFAULT_DAYS))
+    if since > until:
+        raise ValueError("`since` must not be after `until`")
+    return since, until
