@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import unicodedata
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -205,8 +206,6 @@ async def usage_report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    from dataclasses import asdict
-
     return asdict(report)
 
 
