@@ -215,23 +215,21 @@ page = APIRouter()
 @page.get("/admin", include_in_schema=False)
 async def admin_page(request: Request) -> FileResponse:
     """The report page; it asks for the token and calls the API above with it."""
-    if _service(request).settings.admin_token is None:
-        raise HTTPException(404, "Not found")
-    path = _service(request).settings.web_dir / "admin.html"
-    if not path.is_file():
-        raise HTTPException(404, "Not found")
-    return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    return _admin_file(request, "admin.html", "text/html; charset=utf-8")
 
 
 @page.get("/admin/admin.js", include_in_schema=False)
 async def admin_script(request: Request) -> FileResponse:
     """The report page's script: a file of its own, since the page's CSP allows no inline script."""
-    if _service(request).settings.admin_token is None:
+    return _admin_file(request, "admin.js", "application/javascript; charset=utf-8")
+
+
+def _admin_file(request: Request, name: str, media_type: str) -> FileResponse:
+    settings = _service(request).settings
+    path = settings.web_dir / name
+    if settings.admin_token is None or not path.is_file():
         raise HTTPException(404, "Not found")
-    path = _service(request).settings.web_dir / "admin.js"
-    if not path.is_file():
-        raise HTTPException(404, "Not found")
-    return FileResponse(path, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "no-store"})
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
 def start_rebuild(service: Service, force: bool = False) -> dict[str, Any]:
