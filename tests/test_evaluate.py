@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from kinabot.embedcache import CachedEmbedder
 from kinabot.evalsets import standard_tasks
-from kinabot.evaluate import MODES, EmbeddingCache, ranking_metrics, run_task
+from kinabot.evaluate import MODES, ranking_metrics, run_task
 
 EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
 SLICE = 25
@@ -35,7 +36,7 @@ def harness(embedder, tmp_path_factory: pytest.TempPathFactory):
     from kinabot.index import reference_means
 
     work = tmp_path_factory.mktemp("eval")
-    return EmbeddingCache(work / "cache.sqlite", embedder), reference_means(embedder), work
+    return CachedEmbedder(work / "cache.sqlite", embedder), reference_means(embedder), work
 
 
 @pytest.mark.slow

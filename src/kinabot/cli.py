@@ -156,8 +156,9 @@ def _evaluate_external(
 ) -> None:
     import tempfile
 
+    from kinabot.embedcache import CachedEmbedder
     from kinabot.evalsets import standard_tasks
-    from kinabot.evaluate import EmbeddingCache, format_external, markdown_report, run_task
+    from kinabot.evaluate import format_external, markdown_report, run_task
     from kinabot.index import reference_means
     from kinabot.model import load_embedder
 
@@ -165,7 +166,7 @@ def _evaluate_external(
         typer.echo(f"error: no evaluation data in {evaldata}: pass --evaldata PATH", err=True)
         raise typer.Exit(2)
     embedder = load_embedder(settings)
-    cache = EmbeddingCache(settings.model_cache_dir.parent / "eval-embeddings.sqlite", embedder)
+    cache = CachedEmbedder(settings.model_cache_dir.parent / "eval-embeddings.sqlite", embedder)
     reference = reference_means(embedder)
     results = []
     with tempfile.TemporaryDirectory(prefix="kinabot-eval-") as work:

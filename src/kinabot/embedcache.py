@@ -77,13 +77,6 @@ class CachedEmbedder:
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, "passage", show_progress)
 
-    # Kept for the evaluation harness's vocabulary.
-    def queries(self, texts: list[str]) -> np.ndarray:
-        return self.encode_queries(texts)
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        return self.encode_passages(texts)
-
     def _encode(self, texts: list[str], kind: str, show_progress: bool) -> np.ndarray:
         started = time.perf_counter()
         try:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kinabot.chunking import Passage, split_sentences
 from kinabot.corpus import LANGS
-from kinabot.embedcache import CachedEmbedder as EmbeddingCache
+from kinabot.embedcache import CachedEmbedder
 from kinabot.evalsets import Task
 from kinabot.index import DocMeta, load_index, write_index
 from kinabot.model import Embedder
@@ -174,7 +174,7 @@ def ranking_metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:
 def run_task(
     task: Task,
     embedder: Embedder,
-    cache: EmbeddingCache,
+    cache: CachedEmbedder,
     settings: Settings,
     workdir: Path,
     reference: dict[str, np.ndarray] | None = None,
@@ -189,13 +189,13 @@ def run_task(
         passages.append(Passage(pid, lang, "", (), text, 0, len(text), spans))
         meta = {"url": "https://example.org/" + pid, "publisher": task.name, "consulted": "2026-11-27"}
         docs.append(DocMeta(pid, lang, "", meta["url"], (meta,), "2026-11-27", None))
-    vectors = cache.passages([p.embedding_text() for p in passages])
-    sentence_vectors = cache.passages([s for p in passages for s in p.sentence_texts()])
+    vectors = cache.encode_passages([p.embedding_text() for p in passages])
+    sentence_vectors = cache.encode_passages([s for p in passages for s in p.sentence_texts()])
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
     index_dir = workdir / hashlib.sha1(task.name.encode()).hexdigest()[:10]
     write_index(docs, passages, vectors, sentence_vectors, model, task.name, index_dir, reference=reference)
     retriever = Retriever(load_index(index_dir), embedder, settings)
-    query_vectors = cache.queries([q[2] for q in task.queries])
+    query_vectors = cache.encode_queries([q[2] for q in task.queries])
     totals: dict[str, dict[str, float]] = {m: defaultdict(float) for m in MODES}
     for (qid, lang, text, relevant), raw in zip(task.queries, query_vectors, strict=True):
         query = retriever.index.center_query(raw, lang)

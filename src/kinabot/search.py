@@ -137,15 +137,14 @@ class Retriever:
         from kinabot.answer import compose
 
         started = time.perf_counter()
-        results: list[Answer | KinabotError] = []
+        results: list[Answer | KinabotError | None] = [None] * len(requests)
         valid: list[tuple[int, str, str, str, bool, int]] = []
         for i, (question, lang, top_k) in enumerate(requests):
             try:
                 original = self.check_question(question)
             except KinabotError as exc:
-                results.append(exc)
+                results[i] = exc
                 continue
-            results.append(KinabotError())  # replaced by the answer below
             text, asker = self.understand(original, lang)
             valid.append((i, original, text, asker, lang is not None, top_k or self.settings.top_k))
         if valid:
@@ -156,7 +155,7 @@ class Retriever:
                 answer = compose(self, text, asker, forced, query, hits, top_k, started)
                 answer.question = original
                 results[i] = answer
-        return results
+        return [r for r in results if r is not None]
 
     def understand(self, question: str, lang: str | None = None) -> tuple[str, str]:
         """The text to search with and the asker's language.
