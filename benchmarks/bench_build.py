@@ -53,11 +53,15 @@ class Recorder:
 
 
 def bare_encode(embedder, calls: list[tuple[str, list[str]]]) -> float:
-    """Seconds for ``SentenceTransformer.encode`` on the same texts, batch by batch as the build sent them."""
+    """Seconds for ``SentenceTransformer.encode`` on the same texts, batch by batch as the build
+    sent them, in the same arithmetic (``KINABOT_PRECISION``) as the build used."""
+    import torch
+
     model = embedder._model
     started = time.perf_counter()
     for kind, texts in calls:
-        model.encode(texts, prompt_name=kind, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=embedder.precision == "bfloat16"):
+            model.encode(texts, prompt_name=kind, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
     return time.perf_counter() - started
 
 
