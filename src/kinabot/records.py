@@ -21,7 +21,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -305,21 +305,46 @@ class Store:
         at: datetime | None = None,
     ) -> bool:
         """Store one asked question, masked; True when it was written. Never raises."""
-        try:
-            masked = _masked(question)
-            row = {
-                "asked_at": as_utc(at) if at else datetime.now(UTC),
-                "question": masked,
-                "question_key": question_key(masked),
-                "lang": _clean(lang or "", 8),
-                "doc_ids": _doc_ids(doc_ids),
-                "no_answer": bool(no_answer),
-                "latency_ms": float(latency_ms),
-                "index_version": _clean(index_version or "", 64),
-            }
-        except Exception as exc:
-            return self._failed("question", _describe(exc))
-        return self._write("question", questions, row)
+        item = {
+            "question": question,
+            "lang": lang,
+            "doc_ids": doc_ids,
+            "no_answer": no_answer,
+            "latency_ms": latency_ms,
+            "index_version": index_version,
+            "at": at,
+        }
+        return self.record_questions([item]) == 0
+
+    def record_questions(self, items: Sequence[Mapping[str, Any]]) -> int:
+        """Store many asked questions in one transaction; returns how many were not stored.
+
+        Under load the service hands over what gathered while the last batch was written, so
+        the cost of opening, committing and checkpointing the file is shared. Never raises.
+        """
+        rows, unfit = [], 0
+        for item in items:
+            try:
+                masked = _masked(item["question"])
+                at = item.get("at")
+                rows.append(
+                    {
+                        "asked_at": as_utc(at) if at else datetime.now(UTC),
+                        "question": masked,
+                        "question_key": question_key(masked),
+                        "lang": _clean(item.get("lang") or "", 8),
+                        "doc_ids": _doc_ids(item.get("doc_ids") or ()),
+                        "no_answer": bool(item.get("no_answer")),
+                        "latency_ms": float(item.get("latency_ms") or 0.0),
+                        "index_version": _clean(item.get("index_version") or "", 64),
+                    }
+                )
+            except Exception as exc:
+                unfit += 1
+                self._failed("question", _describe(exc))
+        if rows and not self._write("question", questions, rows):
+            return unfit + len(rows)
+        return unfit
 
     def record_feedback(
         self,
@@ -344,20 +369,20 @@ class Store:
             }
         except Exception as exc:
             return self._failed("feedback", _describe(exc))
-        return self._write("feedback", feedback, row)
+        return self._write("feedback", feedback, [row])
 
-    def _write(self, kind: str, table: Table, row: dict[str, Any]) -> bool:
+    def _write(self, kind: str, table: Table, rows: list[dict[str, Any]]) -> bool:
         try:
             if not self._ensure_ready():
                 self._last_write_ok = False
-                return self._failed(kind, self.last_error or "database not started")
+                return self._failed(kind, self.last_error or "database not started", len(rows))
             with self.engine.begin() as conn:
-                conn.execute(table.insert(), row)
+                conn.execute(table.insert(), rows)
         except Exception as exc:
             # The next write checks the database again (start() migrates or recreates it).
             self._ready = False
             self._last_write_ok = False
-            return self._failed(kind, _describe(exc))
+            return self._failed(kind, _describe(exc), len(rows))
         self._last_write_ok = True
         return True
 
@@ -371,18 +396,18 @@ class Store:
             return False
         return self.start()
 
-    def _failed(self, kind: str, reason: str) -> bool:
+    def _failed(self, kind: str, reason: str, count: int = 1) -> bool:
         with self._lock:
-            self.failures += 1
+            self.failures += count
             self.last_error = reason
-            count = self.failures
+            total = self.failures
             now = time.monotonic()
             # One line per new reason, then at most one a minute while it lasts.
             loud = reason != self._logged[0] or now - self._logged[1] >= 60
             if loud:
                 self._logged = (reason, now)
         if loud:
-            logger.warning("could not record a %s (%d failures so far): %s", kind, count, reason)
+            logger.warning("could not record a %s (%d failures so far): %s", kind, total, reason)
         return False
 
     def healthy(self) -> bool:
