@@ -50,12 +50,42 @@ def test_reload_switches_to_a_new_version(work: Settings, embedder) -> None:
         (work.corpus_dir / "karlshamn-harbour.en.md").write_text(HARBOUR, encoding="utf-8")
         new = build(work, embedder=embedder).version
         assert c.get("/readyz").json()["index_version"] == old, "no switch before it is asked for"
+        question = {"question": "How much does the harbour crane in Karlshamn lift?"}
+        before = c.post("/api/ask", json=question).json()
+        assert before["index_version"] == old and "karlshamn-harbour" not in str(before)
         switched = c.post("/admin/api/reload", headers=AUTH).json()
         assert switched == {"index_version": new, "switched": True, "detail": None}
-        body = c.post("/api/ask", json={"question": "How much does the harbour crane in Karlshamn lift?"}).json()
+        body = c.post("/api/ask", json=question).json()  # not the old version's answer from the cache
         assert body["index_version"] == new
         assert body["passages"][0]["doc_id"] == "karlshamn-harbour"
         assert f'kinabot_index_info{{version="{new}"}} 1.0' in c.get("/metrics").text
+
+
+@pytest.mark.parametrize("size", [0, 64])
+def test_a_question_asked_again_is_answered_from_the_cache(work: Settings, size: int) -> None:
+    with TestClient(create_app(work.model_copy(update={"answer_cache": size}))) as c:
+        asked = [
+            c.post("/api/ask", json={"question": "Vad kostar det att starta ett aktiebolag?"}).json() for _ in range(3)
+        ]
+        other_lang = c.post("/api/ask", json={"question": "Vad kostar det att starta ett aktiebolag?", "lang": "en"})
+        for body in asked[1:]:
+            assert {**body, "took_ms": 0} == {**asked[0], "took_ms": 0}
+        assert other_lang.json()["language"] == "en", "a forced language is a different question"
+        assert f"kinabot_cached_answers_total {2.0 if size else 0.0}" in c.get("/metrics").text
+
+
+def test_the_answer_cache_forgets_the_least_recently_used() -> None:
+    from kinabot.service import AnswerCache
+
+    cache = AnswerCache(2)
+    cache.put(("v1", "a", None, None), "A")  # type: ignore[arg-type]
+    cache.put(("v1", "b", None, None), "B")  # type: ignore[arg-type]
+    assert cache.get(("v1", "a", None, None)) == "A"  # a is now the most recent
+    cache.put(("v1", "c", None, None), "C")  # type: ignore[arg-type]
+    assert cache.get(("v1", "b", None, None)) is None
+    assert len(cache) == 2 and cache.get(("v2", "a", None, None)) is None
+    cache.clear()
+    assert len(cache) == 0
 
 
 def test_a_version_that_fails_verification_is_not_served(work: Settings, embedder) -> None:

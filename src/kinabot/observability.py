@@ -104,6 +104,9 @@ class Metrics:
         self.no_answers = Counter(
             "kinabot_no_answers", "Questions without an answer, by language.", ["lang"], registry=r
         )
+        self.cached_answers = Counter(
+            "kinabot_cached_answers", "Questions answered from the cache of repeated questions.", registry=r
+        )
         self.rate_limited = Counter("kinabot_rate_limited", "Requests refused by the rate limit.", registry=r)
         self.record_failures = Counter(
             "kinabot_record_failures", "Questions or feedback the database failed to store.", registry=r

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +24,7 @@ from kinabot.answer import Answer
 from kinabot.errors import IndexNotReady, KinabotError
 from kinabot.index import IndexError_, current_version, load_index
 from kinabot.model import Embedder, ModelNotAvailable, load_embedder
+from kinabot.modelthread import ModelThread, Question
 from kinabot.observability import Metrics
 from kinabot.search import Retriever
 from kinabot.settings import Settings
@@ -30,16 +34,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_BATCH = 32
 PURGE_EVERY = 24 * 3600.0  # seconds between deletions of records past the retention period
-
-
-@dataclass
-class _Pending:
-    question: str
-    lang: str | None
-    top_k: int | None
-    future: asyncio.Future
 
 
 class Service:
@@ -54,24 +49,28 @@ class Service:
         self.load_error: str | None = None  # why nothing is served yet
         self.reload_error: str | None = None  # why the newest version is not the one served
         self._failed_version: str | None = None
-        self._queue: asyncio.Queue[_Pending] | None = None
+        self._running = False
         self._tasks: list[asyncio.Task] = []
         self.background: set[asyncio.Task] = set()  # rebuilds started by an admin
-        # All model work runs on one long-lived thread: torch's OpenMP team is per calling
-        # thread, and several teams spinning on two cores make every encode slower.
-        self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinabot-model")
+        self._model_thread = ModelThread(self._answer_batch)
         # Loading a new index and writing records must not wait behind questions, nor delay them.
         self._side_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinabot-side")
+        self.answers = AnswerCache(settings.answer_cache)
+        # Answered questions wait here for the side thread, which stores all of them in one go.
+        self._unrecorded: list[dict[str, object]] = []
+        self._unrecorded_lock = threading.Lock()
         self._reload_lock = asyncio.Lock()
 
     # -- life cycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._queue = asyncio.Queue()
+        if not self._model_thread.alive:  # started again after a stop
+            self._model_thread = ModelThread(self._answer_batch)
+        self._running = True
         if self.retriever is None:
             try:
-                self.retriever = await loop.run_in_executor(self._model_thread, self._load)
+                self.retriever = await self._model_thread.run(self._load)
             except (IndexError_, KinabotError, ModelNotAvailable, OSError) as exc:
                 self.load_error = str(exc)
                 logger.error("not ready: %s", exc)
@@ -80,10 +79,10 @@ class Service:
                 self._failed_version = version.name if version is not None else None
         if self.retriever is not None:
             self.metrics.set_index(self.retriever.index.manifest)
+            settle_heap()
         if self.store is not None:
             await loop.run_in_executor(self._side_thread, self._start_store)
             self._tasks.append(asyncio.create_task(self._purge_daily(self.store), name="kinabot-purge"))
-        self._tasks.append(asyncio.create_task(self._answer_batches(), name="kinabot-batches"))
         if self.settings.reload_interval > 0:
             self._tasks.append(asyncio.create_task(self._watch(), name="kinabot-watch"))
 
@@ -91,7 +90,8 @@ class Service:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._model_thread.shutdown(wait=False, cancel_futures=True)
+        self._running = False
+        self._model_thread.stop()
         self._side_thread.shutdown(wait=True)
         close = getattr(self.store, "close", None)
         if close is not None:
@@ -126,42 +126,29 @@ class Service:
         return self.retriever is not None
 
     async def ask(self, question: str, lang: str | None, top_k: int | None) -> Answer:
-        if self.retriever is None or self._queue is None:
+        if self.retriever is None or not self._running:
             raise IndexNotReady()
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(question, lang, top_k, future))
+        started = time.perf_counter()
+        cached = self.answers.get((self.retriever.index.version, question, lang, top_k))
+        if cached is not None:
+            self.metrics.cached_answers.inc()
+            return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._model_thread.ask(Question(question, lang, top_k, future, loop))
         return await future
 
-    async def _answer_batches(self) -> None:
-        """Take every question waiting, answer them with one model call, repeat."""
-        assert self._queue is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            batch = [p for p in batch if not p.future.done()]  # the client went away
-            if not batch:
-                continue
-            retriever = self.retriever  # one index for the whole batch, even if a switch happens meanwhile
-            assert retriever is not None
-            self.metrics.batch_size.observe(len(batch))
-            try:
-                results = await loop.run_in_executor(
-                    self._model_thread, retriever.ask_many, [(p.question, p.lang, p.top_k) for p in batch]
-                )
-            except Exception as exc:
-                for pending in batch:
-                    if not pending.future.done():
-                        pending.future.set_exception(exc)
-                continue
-            for pending, result in zip(batch, results, strict=True):
-                if pending.future.done():
-                    continue
-                if isinstance(result, KinabotError):
-                    pending.future.set_exception(result)
-                else:
-                    pending.future.set_result(result)
+    def _answer_batch(self, batch: list[Question]) -> list[Answer | KinabotError]:
+        """On the model thread: every question waiting, with one model call."""
+        retriever = self.retriever  # one index for the whole batch, even if a switch happens meanwhile
+        if retriever is None:
+            return [IndexNotReady() for _ in batch]
+        self.metrics.batch_size.observe(len(batch))
+        results = retriever.ask_many([(q.question, q.lang, q.top_k) for q in batch])
+        for q, result in zip(batch, results, strict=True):
+            if not isinstance(result, KinabotError):
+                self.answers.put((retriever.index.version, q.question, q.lang, q.top_k), result)
+        return results
 
     def record_answer(self, answer: Answer, seconds: float) -> None:
         """Count the answer and store it, off the request's path."""
@@ -170,31 +157,42 @@ class Service:
             self.metrics.no_answers.labels(lang=answer.language).inc()
         if self.store is None or not self.settings.record_questions:
             return
-        doc_ids = list(dict.fromkeys(p.doc_id for p in answer.passages))
-        self._side(
-            self.store.record_question,
-            question=answer.question,
-            lang=answer.language,
-            doc_ids=doc_ids,
-            no_answer=answer.no_answer,
-            latency_ms=round(seconds * 1000, 2),
-            index_version=answer.index_version,
-        )
+        row = {
+            "question": answer.question,
+            "lang": answer.language,
+            "doc_ids": list(dict.fromkeys(p.doc_id for p in answer.passages)),
+            "no_answer": answer.no_answer,
+            "latency_ms": round(seconds * 1000, 2),
+            "index_version": answer.index_version,
+        }
+        with self._unrecorded_lock:
+            self._unrecorded.append(row)
+            first = len(self._unrecorded) == 1
+        if first:  # otherwise a flush is already on its way and will take this row too
+            self._side(self._flush_questions)
+
+    def _flush_questions(self) -> int:
+        with self._unrecorded_lock:
+            rows, self._unrecorded = self._unrecorded, []
+        return self.store.record_questions(rows) if self.store is not None and rows else 0
 
     def record_feedback(self, **fields: object) -> None:
         if self.store is None or not self.settings.record_questions:
             return
         self._side(self.store.record_feedback, **fields)
 
-    def _side(self, call: Callable[..., bool], **fields: object) -> None:
+    def _side(self, call: Callable[..., bool | int], **fields: object) -> None:
+        """Run a recording on the side thread; it returns success or the number of rows lost."""
+
         def run() -> None:
             try:
-                ok = call(**fields)
+                result = call(**fields)
+                lost = int(result is False) if isinstance(result, bool) else result
             except Exception as exc:  # a recording must never reach the visitor
                 logger.error("recording failed: %s", type(exc).__name__)
-                ok = False
-            if ok is False:
-                self.metrics.record_failures.inc()
+                lost = 1
+            if lost:
+                self.metrics.record_failures.inc(lost)
 
         with contextlib.suppress(RuntimeError):  # shutting down
             self._side_thread.submit(run)
@@ -234,7 +232,7 @@ class Service:
             started = time.monotonic()
             try:
                 if self.embedder is None:
-                    self.embedder = await loop.run_in_executor(self._model_thread, load_embedder, self.settings)
+                    self.embedder = await self._model_thread.run(load_embedder, self.settings)
                 index = await loop.run_in_executor(self._side_thread, load_index, self.settings.index_dir, version.name)
                 fresh = Retriever(index, self.embedder, self.settings)
             except (IndexError_, OSError, ValueError, ModelNotAvailable) as exc:
@@ -244,16 +242,68 @@ class Service:
                 logger.error("%s; still serving %s", self.reload_error, serving or "nothing")
                 return None
             self.retriever = fresh
+            self.answers.clear()
+            del index, fresh
+            await loop.run_in_executor(self._side_thread, settle_heap)
             self.load_error = self.reload_error = self._failed_version = None
-            self.metrics.set_index(index.manifest)
+            self.metrics.set_index(self.retriever.index.manifest)
             self.metrics.reloads.labels(outcome="switched").inc()
             logger.info(
                 "now serving index version %s (was %s, loaded in %.2f s)",
-                index.version,
+                version.name,
                 serving,
                 time.monotonic() - started,
             )
-            return index.version
+            return version.name
+
+
+class AnswerCache:
+    """The most recently used answers, by (index version, question, lang, top_k).
+
+    Visitors click the same suggested questions and ask the same few things; an answer
+    already given costs nothing to give again. Read on the event loop, filled on the
+    model thread.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[tuple, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple, answer: Answer) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+def settle_heap() -> None:
+    """Collect once, then exempt what is alive now (the index, the model) from the collector.
+
+    An index is hundreds of thousands of long-lived objects; a full collection over them
+    stops every thread for about 200 ms, which a visitor would feel as a random stall.
+    The old index's cycles are collected here first, so nothing from it stays frozen.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class _QueuedEmbedder:
@@ -261,7 +311,7 @@ class _QueuedEmbedder:
 
     SLICE = 32
 
-    def __init__(self, embedder: Embedder, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, embedder: Embedder, executor: ModelThread) -> None:
         self._embedder = embedder
         self._executor = executor
         self.name = embedder.name

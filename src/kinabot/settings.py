@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         "default: SQLite file `kinabot.sqlite3` in the data folder.",
     )
     retention_days: int = Field(180, ge=1, description="Days a recorded question or feedback is kept.")
+    answer_cache: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="Answers kept for questions asked again word for word (same `lang` and `top_k`) "
+        "until the index changes; 0 (the default) keeps none.",
+    )
     record_questions: bool = Field(True, description="Record questions and feedback in the database.")
     admin_token: SecretStr | None = Field(
         None, description="Bearer token for `/admin`; admin endpoints are off without it (at least 32 characters)."
