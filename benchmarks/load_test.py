@@ -88,7 +88,7 @@ def group_cpu_seconds(pgid: int) -> float:
 
 
 @contextlib.contextmanager
-def serve(workers: int, timeout: float = 180) -> Iterator[tuple[str, int, BinaryIO]]:
+def serve(workers: int, cache: bool = False, timeout: float = 180) -> Iterator[tuple[str, int, BinaryIO]]:
     """Run `kinabot serve` in its own process group until ready and idle; yield (url, pgid, log)."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("kinabot")), "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -100,6 +100,8 @@ def serve(workers: int, timeout: float = 180) -> Iterator[tuple[str, int, Binary
             "KINABOT_LOG_LEVEL": "WARNING",
             "KINABOT_DATA_DIR": work,  # the questions it records go to a throwaway database
         }
+        if cache:
+            env["KINABOT_ANSWER_CACHE"] = "4096"
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -139,26 +141,37 @@ def _ready(url: str) -> bool:
         return False
 
 
-async def run_load(url: str, pool: list[tuple[str, str]], total: int, concurrency: int) -> list[Sample]:
-    """Send `total` questions from `concurrency` closed-loop clients, each with its own connection.
+async def run_load(
+    url: str, pool: list[tuple[str, str]], total: int, concurrency: int, keep_alive: bool = False
+) -> list[Sample]:
+    """Send `total` questions from `concurrency` closed-loop clients.
 
-    One AsyncClient per client: a shared client with a 50-connection pool cost about four
-    times more client CPU per request, which the server would lose on a small machine.
+    Each question goes on a new connection unless ``keep_alive``: a visitor reads an
+    answer for longer than the server keeps an idle connection (uvicorn: 5 s), so the
+    next question comes on a new one. The clients are aiohttp sessions: the load
+    generator shares the two cores with the server, and aiohttp needs a fraction of the
+    CPU per request that httpx does, so less of the machine goes to measuring it.
     """
+    import aiohttp
+
     questions = itertools.islice(itertools.cycle(pool), total)
     samples: list[Sample] = []
 
     async def client_loop() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(
+            url, connector=aiohttp.TCPConnector(limit=1, force_close=not keep_alive), timeout=timeout
+        ) as client:
             for lang, question in questions:
                 started = time.perf_counter()
                 sample = Sample(lang, 0.0)
                 try:
-                    response = await client.post("/api/ask", json={"question": question})
-                    if response.status_code == 200:
-                        sample.took_ms = response.json()["took_ms"]
-                    else:
-                        sample.error = f"HTTP {response.status_code}"
+                    async with client.post("/api/ask", json={"question": question}) as response:
+                        body = await response.read()
+                        if response.status == 200:
+                            sample.took_ms = json.loads(body)["took_ms"]
+                        else:
+                            sample.error = f"HTTP {response.status}"
                 except Exception as exc:
                     sample.error = type(exc).__name__
                 sample.ms = (time.perf_counter() - started) * 1000
@@ -177,17 +190,28 @@ def stats(values: list[float]) -> dict[str, float]:
     }
 
 
+def repeated_share(pool: list[tuple[str, str]], warmup: int, total: int) -> float:
+    """The share of the measured questions that were already asked (in the warm-up or the run)."""
+    seen = set(pool[::-1][:warmup])
+    repeats = 0
+    for question in itertools.islice(itertools.cycle(pool), total):
+        repeats += question in seen
+        seen.add(question)
+    return repeats / total if total else 0.0
+
+
 def measure(url: str, pgid: int | None, pool: list[tuple[str, str]], args: argparse.Namespace) -> dict:
     """Warm up (not counted), then run the load and summarise it."""
     asyncio.run(run_load(url, pool[::-1], args.warmup, min(args.concurrency, args.warmup)))
     cpu, server_cpu = time.process_time(), group_cpu_seconds(pgid) if pgid else 0.0
     started = time.perf_counter()
-    samples = asyncio.run(run_load(url, pool, args.questions, args.concurrency))
+    samples = asyncio.run(run_load(url, pool, args.questions, args.concurrency, args.keep_alive))
     wall = time.perf_counter() - started
     ok = [s for s in samples if s.error is None]
     errors = Counter(s.error for s in samples if s.error)
     result = {
         "requests": len(samples),
+        "repeated_questions": round(repeated_share(pool, args.warmup, args.questions), 3),
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
         "seconds": round(wall, 2),
@@ -207,6 +231,7 @@ def measure(url: str, pgid: int | None, pool: list[tuple[str, str]], args: argpa
 
 def print_setup(name: str, r: dict) -> None:
     print(f"\n{name}: {r['requests']} requests in {r['seconds']} s, {r['throughput_rps']} req/s, {r['errors']} errors")
+    print(f"  asked before in this run: {100 * r['repeated_questions']:.0f}% of the questions")
     for kind, count in r["error_kinds"].items():
         print(f"  error {kind}: {count}")
     print(f"  CPU (100% = one core): client {r['client_cpu_percent']}%, server {r.get('server_cpu_percent', '?')}%")
@@ -224,6 +249,7 @@ def headline(r: dict) -> dict[str, str]:
     pair = "{median:.0f} / {p99:.0f}".format
     figures = {
         "requests": r["requests"],
+        "asked before": f"{100 * r['repeated_questions']:.0f}%",
         "errors": r["errors"],
         "throughput req/s": r["throughput_rps"],
         **{f"{k} ms": r["latency_ms"][k] for k in ("median", "p90", "p99", "max")},
@@ -237,9 +263,9 @@ def headline(r: dict) -> dict[str, str]:
 def print_side_by_side(results: dict[str, dict]) -> None:
     rows = {name: headline(r) for name, r in results.items()}
     labels = max(rows.values(), key=len)
-    print("\n" + " " * 24 + "".join(f"{name:>14s}" for name in rows))
+    print("\n" + " " * 24 + "".join(f"{name:>20s}" for name in rows))
     for label in labels:
-        print(f"{label:24s}" + "".join(f"{row.get(label, 'failed'):>14s}" for row in rows.values()))
+        print(f"{label:24s}" + "".join(f"{row.get(label, 'failed'):>20s}" for row in rows.values()))
 
 
 def main() -> None:
@@ -248,6 +274,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=50, help="Requests sent first and not counted.")
     parser.add_argument("--setups", default="1,2", help="Worker counts to start, one run each, e.g. 1,2.")
+    parser.add_argument(
+        "--cache",
+        default="off",
+        help="Answer cache in the servers started: off (the default setting), on (KINABOT_ANSWER_CACHE=4096), or both.",
+    )
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="Each client keeps one connection for all its questions."
+    )
     parser.add_argument("--url", help="Test this running server instead of starting one.")
     parser.add_argument("--evaldata", type=Path, default=ROOT.parent / "shared" / "evaldata")
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "load-test.json")
@@ -257,16 +291,18 @@ def main() -> None:
     mix = Counter(lang for lang, _ in pool)
     print(f"question pool: {len(pool)} distinct questions, " + ", ".join(f"{k} {mix[k]}" for k in LANGS))
     print(f"{args.questions} questions from {args.concurrency} concurrent clients after {args.warmup} for warm-up")
+    print("connections: " + ("one per client" if args.keep_alive else "a new one for each question"))
 
     results: dict[str, dict] = {}
     if args.url:
         results["url"] = measure(args.url.rstrip("/"), None, pool, args)
         print_setup(args.url, results["url"])
-    for workers in [] if args.url else [int(w) for w in args.setups.split(",")]:
-        name = f"{workers} worker" + ("s" if workers > 1 else "")
+    setups = [(int(w), c == "on") for c in args.cache.split(",") for w in args.setups.split(",")]
+    for workers, cache in [] if args.url else setups:
+        name = f"{workers} worker" + ("s" if workers > 1 else "") + (", answer cache" if cache else "")
         print(f"\nstarting {name} ...", flush=True)
         try:
-            with serve(workers) as (url, pgid, log):
+            with serve(workers, cache) as (url, pgid, log):
                 results[name] = measure(url, pgid, pool, args)
                 if results[name]["errors"]:
                     print(f"server log, last lines:\n{tail(log)}")
@@ -284,6 +320,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "warmup": args.warmup,
         "cores": os.cpu_count(),
+        "connections": "one per client" if args.keep_alive else "one per question",
     }
     report = {**meta, "pool": {"size": len(pool), **{k: mix[k] for k in LANGS}}, "results": results}
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

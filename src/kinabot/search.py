@@ -224,9 +224,13 @@ class Retriever:
         for ranking, _ in lexical_lists:
             for r, row in enumerate(ranking, start=1):
                 lexical_rank.setdefault(row, r)
-        ranked = sorted(fused, key=lambda row: (-fused[row], dense_rank.get(row, len(dense_rank) + 1)))
+        # Best fused score first; ties go to the better dense rank.
+        fused_rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        fused_scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+        tie_break = np.fromiter((dense_rank.get(r, len(dense_rank) + 1) for r in fused), np.int64, len(fused))
+        ranked = fused_rows[np.lexsort((tie_break, -fused_scores))[:limit]].tolist()
         hits = []
-        for row in ranked[:limit]:
+        for row in ranked:
             dense, sentence, sentence_score = self.evidence(row, query)
             hits.append(
                 Hit(row, fused[row], dense, sentence, sentence_score, dense_rank.get(row), lexical_rank.get(row))
