@@ -29,3 +29,26 @@ def test_unknown_words_are_found_through_inflection_and_missing_dots() -> None:
     vocabulary = Vocabulary(TEXTS)
     missing, content = vocabulary.unknown("arbetstillstandet i Norge")
     assert missing == ["norge"] and content == 2
+
+
+def test_countries_are_found_in_three_languages_and_inflected() -> None:
+    from kinabot.scope import countries_named
+
+    assert countries_named("what is the corporate tax rate in japan") == {"Japan"}
+    assert countries_named("Vad är Tysklands moms?") == {"Germany"}
+    assert countries_named("挪威公司的最低注册资本是多少") == {"Norway"}
+    assert countries_named("a Japanese partner and a firm in Germany") == {"Japan", "Germany"}
+    # Sweden and China are home, and words that only look like countries are not countries.
+    assert countries_named("Sverige och Kina, 瑞典和中国") == set()
+    assert countries_named("roast turkey on an island near Växjö") == set()
+
+
+def test_a_question_about_another_country_only_when_it_names_no_home_place() -> None:
+    from kinabot.scope import other_countries
+
+    assert other_countries("minimum share capital for a company in norway") == {"Norway"}
+    assert other_countries("日本的企业所得税是多少") == {"Japan"}
+    assert other_countries("a Norwegian partner for our shop in Suzhou") == set()
+    assert other_countries("太仓有多少家德国企业") == {"Germany"}  # the passages decide, see test_search
+    assert other_countries("Business Sweden kontor i Indien") == set()
+    assert other_countries("Hur registrerar jag ett aktiebolag?") == set()

@@ -84,6 +84,14 @@ def test_unrelated_question_gets_no_answer_but_ranked_passages(retriever) -> Non
 
 
 @pytest.mark.slow
+def test_a_question_about_another_countrys_rules_gets_no_answer(retriever) -> None:
+    home = retriever.ask("Måste ett företag registrera sig för moms?")
+    assert not home.no_answer and home.sources[0].doc_id == "swedish-vat"
+    abroad = retriever.ask("Måste ett företag registrera sig för moms i Norge?")
+    assert abroad.no_answer and abroad.passages[0].doc_id == "swedish-vat"
+
+
+@pytest.mark.slow
 def test_matched_sentence_span_points_into_the_passage(retriever) -> None:
     answer = retriever.ask("Hur långt är det från Växjö till flygplatsen?")
     top = answer.passages[0]

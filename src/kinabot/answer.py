@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kinabot.scope import countries_named, other_countries
+
 if TYPE_CHECKING:
     from kinabot.chunking import Passage
     from kinabot.search import Hit, Retriever
@@ -79,6 +81,10 @@ def compose(
             retriever, question, asker, query, retriever.passage(hits[0].row), _relevance(hits[0])
         )
         relevant = excess <= settings.out_of_scope_margin
+    if relevant and (elsewhere := other_countries(question)):
+        # The documents cover Sweden and China; a question about another country is
+        # answered only if the passages found speak of that country too.
+        relevant = any(elsewhere & countries_named(retriever.passage(h.row).text) for h in hits[:top_k])
     # With no answer, every passage is below the bar, whatever its own relevance.
     passages = [_passage_out(retriever, h, threshold if relevant else float("inf")) for h in hits[:top_k]]
     answer = Answer(

@@ -9,6 +9,7 @@ answer composition can weigh them against the dense relevance.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -117,3 +118,80 @@ class Vocabulary:
 
 
 _FOLDED_QUESTION_WORDS = frozenset(fold(w) for w in QUESTION_WORDS)
+
+
+# The corpus covers Sweden and China. A question that names another country and neither
+# of these, nor a place in them, asks about that country's rules or prices.
+HOME_WORDS = frozenset(
+    fold(w)
+    for w in """
+    sverige sweden svensk svenska svenskt swedish kina china kinesisk kinesiska kinesiskt chinese
+    kronoberg småland smaland växjö vaxjo älmhult almhult ljungby markaryd alvesta tingsryd
+    uppvidinge lessebo suzhou shanghai jiangsu kunshan beijing peking shenzhen guangzhou
+    hongkong hong kong nordic norden nordisk nordiska
+    """.split()
+)
+HOME_HAN = ("瑞典", "中国", "中國", "克鲁努贝里", "斯莫兰", "韦克舍", "苏州", "上海", "江苏", "昆山", "北京", "北欧")
+# Country names that are also everyday words in questions ("turkey", "jersey", "chad",
+# and "island", which is Iceland in Swedish but an island in English).
+_AMBIGUOUS = frozenset(
+    {"turkey", "jersey", "guernsey", "chad", "jordan", "georgia", "man", "niger", "guinea", "island"}
+)
+_INFLECTION = 3  # "japanese", "norges", "tysklands"
+
+
+@functools.cache
+def _country_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Country names in English, Swedish and Chinese: Latin ones folded, and Han ones."""
+    import gettext
+
+    import pycountry
+
+    latin: dict[str, str] = {}
+    han: dict[str, str] = {}
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[code], fallback=True)
+        for code in ("sv", "zh_CN", "zh_TW")
+    ]
+    for country in pycountry.countries:
+        if country.alpha_2 in ("SE", "CN"):
+            continue
+        english = [country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)]
+        names = [n for n in english if n] + [t.gettext(country.name) for t in translations]
+        for name in names:
+            if _HAN_RUN.fullmatch(name):
+                if len(name) >= 2:
+                    han[name] = country.name
+            elif "," not in name and "(" not in name:
+                folded = fold(name)
+                if folded not in _AMBIGUOUS and len(folded) >= 4:
+                    latin[folded] = country.name
+    return latin, han
+
+
+def countries_named(text: str) -> set[str]:
+    """The countries other than Sweden and China that ``text`` names, in any of the three languages."""
+    latin, han = _country_names()
+    found = {country for name, country in han.items() if name in text}
+    words = " ".join(fold(w) for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)))
+    for name, country in latin.items():
+        at = words.find(name)
+        while at >= 0 and country not in found:
+            starts_word = at == 0 or words[at - 1] == " "
+            if starts_word and len(words[at + len(name) :].split(" ", 1)[0]) <= _INFLECTION:
+                found.add(country)
+            at = words.find(name, at + 1)
+    return found
+
+
+def other_countries(question: str) -> set[str]:
+    """The countries a question is about instead of Sweden and China (empty if none).
+
+    A question that also names a home word (Sweden, China, their people, or a place in
+    them) is about home: "a Norwegian partner for our shop in Suzhou" stays in scope.
+    """
+    if any(word in question for word in HOME_HAN):
+        return set()
+    if any(fold(w) in HOME_WORDS for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", question))):
+        return set()
+    return countries_named(question)
