@@ -121,7 +121,13 @@ def main() -> None:
         n_passages, _ = synthetic_index(settings, args.passages, index_dir)
         qs = questions(args.questions)
         port = free_port()
-        env = {**os.environ, "KINABOT_INDEX_DIR": str(index_dir), "KINABOT_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "KINABOT_INDEX_DIR": str(index_dir),
+            "KINABOT_LOG_LEVEL": "WARNING",
+            "KINABOT_RATE_LIMIT_PER_MINUTE": "0",  # one client asks all the questions
+            "KINABOT_DATA_DIR": tmp,  # its questions go to a throwaway database
+        }
         server = subprocess.Popen(
             [sys.executable, "-m", "kinabot.cli", "serve", "--port", str(port)],
             env=env,
