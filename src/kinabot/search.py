@@ -109,9 +109,12 @@ class Retriever:
     # -- public API -------------------------------------------------------------------
 
     def warm_up(self) -> None:
-        """Load jieba's dictionary and run the model once, so the first visitor does not wait."""
-        for question in ("Hur startar jag ett företag?", "如何在苏州设立公司？", "How do I start a company?"):
+        """Load jieba's dictionary and run the model alone and in a batch (each may be traced on
+        first use), so the first visitors do not wait."""
+        questions = ("Hur startar jag ett företag?", "如何在苏州设立公司？", "How do I start a company?", "WFOE")
+        for question in questions:
             self.ask(question)
+        self.ask_many([(question, None, None) for question in questions * 2])
 
     def check_question(self, question: str) -> str:
         text = question.strip()
