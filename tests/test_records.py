@@ -201,6 +201,22 @@ def test_a_question_is_stored_masked(store: Store) -> None:
     assert (row["latency_ms"], row["index_version"]) == (81.25, "20250301-1")
 
 
+def test_many_questions_are_stored_together_and_a_bad_one_alone_is_lost(store: Store) -> None:
+    item = {"lang": "sv", "doc_ids": ["moms"], "no_answer": False, "latency_ms": 3.0, "index_version": "v1"}
+    lost = store.record_questions(
+        [
+            {**item, "question": "Vad är moms?"},
+            {**item, "question": "Ring 070-123 45 67"},
+            {**item, "question": "no time", "latency_ms": "slow"},  # not a number: this row alone fails
+            {**item, "question": "苏州在哪里", "lang": "zh"},
+        ]
+    )
+    assert lost == 1 and store.failures == 1
+    stored = [row["question"] for row in _rows(store, questions)]
+    assert stored == ["Vad är moms?", "Ring [phone]", "苏州在哪里"]
+    assert store.record_questions([]) == 0
+
+
 def test_feedback_is_stored_masked(store: Store) -> None:
     assert store.record_feedback(
         "我的手机是13812345678，增值税是多少？",
@@ -468,6 +484,8 @@ def test_a_read_only_sqlite_database_fails_quietly(sqlite_store: Store, folder_t
         assert _ask(sqlite_store, "while read-only") is False
         assert sqlite_store.record_feedback("while read-only", "down", []) is False
         assert sqlite_store.failures == 2
+        assert sqlite_store.record_questions([{"question": "a"}, {"question": "b"}]) == 2
+        assert sqlite_store.failures == 4
         assert not sqlite_store.healthy()
         assert (sqlite_store.last_error or "").startswith("OperationalError: ")
     assert _ask(sqlite_store, "writable again"), sqlite_store.last_error

@@ -74,6 +74,18 @@ def test_a_question_asked_again_is_answered_from_the_cache(work: Settings, size:
         assert f"kinabot_cached_answers_total {2.0 if size else 0.0}" in c.get("/metrics").text
 
 
+def test_the_served_index_is_kept_out_of_garbage_collection(work: Settings) -> None:
+    import gc
+
+    app = create_app(work)
+    with TestClient(app):
+        passages = app.state.service.retriever.index.passages
+        # Frozen objects are in the permanent generation, which get_objects() does not list:
+        # a full collection never walks the index.
+        assert gc.get_freeze_count() > 0
+        assert all(obj is not passages for obj in gc.get_objects())
+
+
 def test_the_answer_cache_forgets_the_least_recently_used() -> None:
     from kinabot.service import AnswerCache
 
