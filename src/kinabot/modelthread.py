@@ -110,6 +110,8 @@ class ModelThread:
             return
         try:
             results: list[Any] = self._answer_batch(batch)
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(results)} answers for {len(batch)} questions")
         except Exception as exc:  # every question in the batch gets the error, the thread lives on
             logger.error("answering a batch failed: %s", type(exc).__name__)
             results = [exc] * len(batch)
