@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -176,18 +176,18 @@ class Service:
             rows, self._unrecorded = self._unrecorded, []
         return self.store.record_questions(rows) if self.store is not None and rows else 0
 
-    def record_feedback(self, **fields: object) -> None:
-        if self.store is None or not self.settings.record_questions:
+    def record_feedback(self, **fields: Any) -> None:
+        store = self.store
+        if store is None or not self.settings.record_questions:
             return
-        self._side(self.store.record_feedback, **fields)
+        self._side(lambda: 0 if store.record_feedback(**fields) else 1)
 
-    def _side(self, call: Callable[..., bool | int], **fields: object) -> None:
-        """Run a recording on the side thread; it returns success or the number of rows lost."""
+    def _side(self, record: Callable[[], int]) -> None:
+        """Run a recording on the side thread; ``record`` returns how many rows it lost."""
 
         def run() -> None:
             try:
-                result = call(**fields)
-                lost = int(result is False) if isinstance(result, bool) else result
+                lost = record()
             except Exception as exc:  # a recording must never reach the visitor
                 logger.error("recording failed: %s", type(exc).__name__)
                 lost = 1
