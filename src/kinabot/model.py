@@ -134,9 +134,7 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: list[str], prompt: str | None, show_progress: bool) -> np.ndarray:
         """Batches, sorted by length in ``encode``; in bfloat16 where the CPU does that natively.
 
-        A single text stays in float32: casting the weights costs more than it saves there.
-        Batches of 16 rather than 32 split a burst of questions into two length bands, so
-        short questions are not padded to the length of the longest.
+        A few texts stay in float32: casting the weights costs more than it saves there.
         """
         import torch
 
@@ -147,7 +145,7 @@ class SentenceTransformerEmbedder:
             vectors = self._model.encode(
                 texts,
                 prompt_name=prompt,
-                batch_size=16 if prompt == self._query_prompt else 32,
+                batch_size=32,
                 normalize_embeddings=True,
                 convert_to_tensor=True,
                 show_progress_bar=show_progress,
