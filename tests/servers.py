@@ -95,3 +95,19 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def browser_page(browser, errors: list[str], init_script: str | None = None, **context_options) -> Iterator[object]:
+    """A page in a fresh browser context; console errors and uncaught exceptions go to ``errors``."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(30_000)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    try:
+        yield page
+    finally:
+        context.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import write_corpus
-from tests.servers import chromium, running_service
+from tests.servers import browser_page, chromium, running_service
 
 pytestmark = pytest.mark.slow
 
@@ -189,15 +189,9 @@ class Tab:
 
 @pytest.fixture
 def tab(browser, service: str, asked: Asked) -> Iterator[Tab]:
-    context = browser.new_context(viewport=LAPTOP, accept_downloads=True)
-    context.set_default_timeout(30_000)
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    found = Tab(page, service)
-    page.on("console", lambda m: m.type == "error" and found.errors.append(m.text))
-    page.on("pageerror", lambda e: found.errors.append(f"pageerror: {e}"))
-    yield found
-    context.close()
+    errors: list[str] = []
+    with browser_page(browser, errors, WATCH_CSP, viewport=LAPTOP, accept_downloads=True) as page:
+        yield Tab(page, service, errors)
 
 
 def _percent(part: int, whole: int) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import write_corpus
-from tests.servers import chromium, running_service
+from tests.servers import browser_page, chromium, running_service
 
 pytestmark = pytest.mark.slow
 
@@ -147,14 +147,9 @@ class Tab:
 
 @pytest.fixture
 def tab(browser, service: str) -> Iterator[Tab]:
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    found = Tab(page, service)
-    page.on("console", lambda m: m.type == "error" and found.errors.append(m.text))
-    page.on("pageerror", lambda e: found.errors.append(f"pageerror: {e}"))
-    yield found
-    context.close()
+    errors: list[str] = []
+    with browser_page(browser, errors, viewport=DESKTOP) as page:
+        yield Tab(page, service, errors)
 
 
 def embed_page(body: str = "", style: str = "", tag: str = '<script src="/widget.js" async></script>') -> str:
@@ -305,9 +300,7 @@ def test_keyboard_only(tab: Tab) -> None:
 
 
 def test_phone_panel_fills_the_screen(browser, service: str) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
+    with browser_page(browser, [], viewport=PHONE, is_mobile=True, has_touch=True) as page:
         page.goto(service + "/")
         chat = page.locator("kinabot-chat")
         chat.locator(".launcher").click()
@@ -321,8 +314,6 @@ def test_phone_panel_fills_the_screen(browser, service: str) -> None:
         assert field_box["y"] > 0 and field_box["y"] + field_box["height"] <= PHONE["height"]
         chat.locator(".x").click()
         assert chat.locator(".panel").is_hidden() and chat.locator(".launcher").is_visible()
-    finally:
-        context.close()
 
 
 CONTRAST = """(() => {
