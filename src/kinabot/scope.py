@@ -169,29 +169,35 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
     return latin, han
 
 
-def countries_named(text: str) -> set[str]:
-    """The countries other than Sweden and China that ``text`` names, in any of the three languages."""
+@functools.cache
+def _country_patterns() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], dict[str, str]]:
+    """One search for all Latin names (at a word start, with a short inflection) and one for Han names."""
     latin, han = _country_names()
-    found = {country for name, country in han.items() if name in text}
+
+    def alternation(names: dict[str, str]) -> str:
+        return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+    latin_pattern = re.compile(rf"(?:^| )({alternation(latin)})(?=[^ ]{{0,{_INFLECTION}}}(?: |$))")
+    return latin_pattern, latin, re.compile(alternation(han)), han
+
+
+@functools.lru_cache(maxsize=4096)
+def countries_named(text: str) -> frozenset[str]:
+    """The countries other than Sweden and China that ``text`` names, in any of the three languages."""
+    latin_pattern, latin, han_pattern, han = _country_patterns()
     words = " ".join(fold(w) for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)))
-    for name, country in latin.items():
-        at = words.find(name)
-        while at >= 0 and country not in found:
-            starts_word = at == 0 or words[at - 1] == " "
-            if starts_word and len(words[at + len(name) :].split(" ", 1)[0]) <= _INFLECTION:
-                found.add(country)
-            at = words.find(name, at + 1)
-    return found
+    found = {latin[m.group(1)] for m in latin_pattern.finditer(words)}
+    return frozenset(found | {han[m.group()] for m in han_pattern.finditer(text)})
 
 
-def other_countries(question: str) -> set[str]:
+def other_countries(question: str) -> frozenset[str]:
     """The countries a question is about instead of Sweden and China (empty if none).
 
     A question that also names a home word (Sweden, China, their people, or a place in
     them) is about home: "a Norwegian partner for our shop in Suzhou" stays in scope.
     """
     if any(word in question for word in HOME_HAN):
-        return set()
+        return frozenset()
     if any(fold(w) in HOME_WORDS for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", question))):
-        return set()
+        return frozenset()
     return countries_named(question)
