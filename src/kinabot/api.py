@@ -198,7 +198,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     async def lifespan(app: FastAPI):
         await service.start()
         _on_hangup(service)
-        yield
+        # Server workers (kinabot.workers) leave new connections to peers while this one loads.
+        yield {"ready": lambda: service.ready}
         await service.stop()
 
     app = FastAPI(

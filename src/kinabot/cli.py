@@ -200,18 +200,23 @@ def serve(
     count = workers or settings.workers
     os.environ["KINABOT_LOG_FORMAT"] = "text" if sys.stderr.isatty() else settings.log_format
     os.environ["KINABOT_WORKERS"] = str(count)  # each worker reads its settings from the environment
-    uvicorn.run(
-        "kinabot.api:app_from_environment",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=count,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,  # kinabot reads X-Forwarded-For itself, only from KINABOT_TRUSTED_PROXIES
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    options: dict = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,  # kinabot reads X-Forwarded-For itself, only from KINABOT_TRUSTED_PROXIES
+        "server_header": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if count == 1:
+        uvicorn.run("kinabot.api:app_from_environment", **options)
+        return
+    # Not uvicorn's own workers: kinabot's send each new connection to the least busy one.
+    from kinabot.workers import serve_workers
+
+    raise typer.Exit(serve_workers(uvicorn.Config("kinabot.api:app_from_environment", workers=count, **options), count))
 
 
 @app.command()

@@ -20,7 +20,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, and any ``extra`` fields.
+    """One JSON object per line: time, level, logger, message, request id, process, and any ``extra`` fields.
 
     The traceback of an exception is kept out: it may hold paths and settings, and the
     message with the exception's type is enough to find the place.
@@ -35,6 +35,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": request_id.get(),
+            "pid": record.process,  # which server worker
         }
         if record.exc_info and record.exc_info[0] is not None:
             entry["error"] = record.exc_info[0].__name__
