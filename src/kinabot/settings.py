@@ -132,7 +132,12 @@ class Settings(BaseSettings):
         2.0, ge=0.0, description="Seconds between checks of the index's CURRENT pointer (0: reload only on request)."
     )
     keep_versions: int = Field(3, ge=1, description="Index versions kept on disk; older ones are pruned.")
-    workers: int = Field(1, ge=1, le=16, description="Server processes `kinabot serve` starts; they share the index.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Server processes `kinabot serve` starts; they share the index, new connections go to the least busy.",
+    )
 
     @field_validator("admin_token")
     @classmethod
