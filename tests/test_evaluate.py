@@ -11,9 +11,6 @@ from kinabot.evaluate import MODES, ranking_metrics, run_task
 EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
 SLICE = 25
 TASKS = standard_tasks(EVALDATA, limit=SLICE)
-# Same-language lexical evidence lifts neighbouring passages of the query's own article
-# above the other language's passage that holds its translation.
-KNOWN_BELOW_DENSE = {"ntrex sv→sv+zh (mixed)"}
 
 
 def test_ranking_metrics_of_a_known_list() -> None:
@@ -40,15 +37,7 @@ def harness(embedder, tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "task",
-    [
-        pytest.param(t, id=t.name, marks=pytest.mark.xfail(strict=True, reason="known defect"))
-        if t.name in KNOWN_BELOW_DENSE
-        else pytest.param(t, id=t.name)
-        for t in TASKS
-    ],
-)
+@pytest.mark.parametrize("task", [pytest.param(t, id=t.name) for t in TASKS])
 def test_full_pipeline_is_not_below_dense_only(task, harness, embedder, settings) -> None:
     cache, reference, work = harness
     result = run_task(task, embedder, cache, settings, work, reference)

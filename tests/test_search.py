@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kinabot.errors import QuestionEmpty, QuestionTooLong
-from kinabot.search import rrf
+from kinabot.search import FULL_POOL, calibrate_languages, rrf
 
 
 def test_rrf_adds_weighted_reciprocal_ranks() -> None:
@@ -16,6 +17,40 @@ def test_rrf_adds_weighted_reciprocal_ranks() -> None:
 
 def test_rrf_ignores_lists_with_zero_weight() -> None:
     assert rrf([([1], 1.0), ([2], 0.0)], k=60) == {1: pytest.approx(1 / 61)}
+
+
+def _pools(sv: list[float], zh: list[float], en: list[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+    scores = [*sv, *zh, *en]
+    return np.array(scores), np.array(["sv"] * len(sv) + ["zh"] * len(zh) + ["en"] * len(en))
+
+
+def test_calibration_puts_other_languages_on_the_askers_scale() -> None:
+    sv, zh = np.linspace(0.7, 0.5, FULL_POOL), np.linspace(0.45, 0.35, FULL_POOL)
+    zh[0] = 0.6  # the translation: low next to Swedish scores, far above the other Chinese ones
+    scores, langs = _pools(list(sv), list(zh), [0.3])
+    out = calibrate_languages(scores, langs, "sv")
+    assert out[:FULL_POOL].tolist() == sv.tolist()  # the asker's own language stays as it is
+    moved = out[FULL_POOL : 2 * FULL_POOL]
+    assert moved.mean() == pytest.approx(sv.mean()) and moved.std() == pytest.approx(sv.std())
+    assert moved[0] > sv.max() and zh[0] < sv.max()  # the translation now comes first
+    assert out[-1] == scores[-1]  # a lone candidate has no spread to standardise by
+    halfway = calibrate_languages(scores, langs, "sv", share=0.5)
+    assert halfway[FULL_POOL : 2 * FULL_POOL] == pytest.approx((zh + moved) / 2)
+    assert calibrate_languages(scores, langs, "sv", share=0.0) is scores
+
+
+def test_a_small_pool_moves_only_part_of_the_way() -> None:
+    scores, langs = _pools([0.7, 0.6, 0.5, 0.4] * 5, [0.45, 0.2])
+    out = calibrate_languages(scores, langs, "sv")
+    full = (scores[-2:] - scores[-2:].mean()) / scores[-2:].std() * scores[:-2].std() + scores[:-2].mean()
+    assert out[-2:] == pytest.approx(scores[-2:] + 2 / FULL_POOL * (full - scores[-2:]))
+
+
+def test_calibration_without_candidates_in_the_askers_language_uses_all() -> None:
+    scores, langs = _pools([], [0.6, 0.4] * 10, [0.3, 0.1] * 10)
+    out = calibrate_languages(scores, langs, "sv")
+    assert out.mean() == pytest.approx(scores.mean())
+    assert out[0] == pytest.approx(out[20])  # each language's best stands out equally
 
 
 def test_rrf_item_in_both_lists_beats_item_in_one() -> None:

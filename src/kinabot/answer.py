@@ -75,11 +75,12 @@ def compose(
 ) -> Answer:
     settings = retriever.settings
     threshold = settings.no_answer_threshold
-    relevant = bool(hits) and _relevance(hits[0]) >= threshold
-    if relevant and retriever.index.out_of_scope:
-        excess = out_of_scope_excess(
-            retriever, question, asker, query, retriever.passage(hits[0].row), _relevance(hits[0])
-        )
+    # Whether the documents answer at all is judged on the strongest evidence before
+    # languages were calibrated: calibration reorders languages, it adds no evidence.
+    lead = max(hits[:top_k], key=lambda h: h.uncalibrated) if hits else None
+    relevant = lead is not None and _relevance(lead) >= threshold
+    if lead is not None and relevant and retriever.index.out_of_scope:
+        excess = out_of_scope_excess(retriever, question, asker, query, retriever.passage(lead.row), _relevance(lead))
         relevant = excess <= settings.out_of_scope_margin
     if relevant and (elsewhere := other_countries(question)):
         # The documents cover Sweden and China; a question about another country is

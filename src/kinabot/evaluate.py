@@ -213,7 +213,14 @@ def run_task(
 
 def markdown_report(results: list[dict], model: str, settings: Settings) -> str:
     """The results table for docs/, with the model and settings that produced it."""
-    knobs = ("fusion", "score_lexical_weight", "lexical_min_coverage", "outline_weight", "candidates")
+    knobs = (
+        "fusion",
+        "score_lexical_weight",
+        "lexical_min_coverage",
+        "outline_weight",
+        "language_calibration",
+        "candidates",
+    )
     lines = [
         "# Retrieval on external sets",
         "",

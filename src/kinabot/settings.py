@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     cross_language_lift: float = Field(
         0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
     )
+    language_calibration: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="How far each language's candidate scores move onto the scale of the question's own "
+        "language's (0: not at all, 1: fully).",
+    )
     no_answer_threshold: float = Field(
         0.20, description="Relevance (language-centred cosine) of the best passage below which kinabot gives no answer."
     )
@@ -136,7 +143,8 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=16,
-        description="Server processes `kinabot serve` starts; they share the index, new connections go to the least busy.",
+        description="Server processes `kinabot serve` starts; they share the index, and each new connection "
+        "goes to the least busy.",
     )
 
     @field_validator("admin_token")
