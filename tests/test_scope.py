@@ -52,3 +52,15 @@ def test_a_question_about_another_country_only_when_it_names_no_home_place() -> 
     assert other_countries("太仓有多少家德国企业") == {"Germany"}  # the passages decide, see test_search
     assert other_countries("Business Sweden kontor i Indien") == set()
     assert other_countries("Hur registrerar jag ett aktiebolag?") == set()
+
+
+def test_live_topics_are_found_in_three_languages() -> None:
+    from kinabot.scope import live_topics
+
+    assert live_topics("ikea share price today") == {"share price"}
+    assert live_topics("vad står aktiekursen i idag") == {"share price"}
+    assert live_topics("苏州明天天气怎么样") == {"weather"}
+    assert live_topics("bra restauranger i Växjö?") == {"restaurant"}
+    assert live_topics("Vad är växelkursen och hur blir vädret?") == {"exchange rate", "weather"}
+    assert live_topics("Hur mycket aktiekapital behövs för ett aktiebolag?") == set()
+    assert live_topics("外商独资企业的注册资本") == set()

@@ -127,6 +127,14 @@ def test_a_question_about_another_countrys_rules_gets_no_answer(retriever) -> No
 
 
 @pytest.mark.slow
+def test_a_question_for_live_figures_gets_no_answer(retriever) -> None:
+    # The park's passage matches well; the documents still say nothing of where to eat there.
+    answer = retriever.ask("苏州工业园区有哪些好餐厅")
+    assert answer.no_answer and answer.passages[0].doc_id == "suzhou-industrial-park"
+    assert not retriever.ask("苏州工业园区是哪一年设立的？").no_answer
+
+
+@pytest.mark.slow
 def test_matched_sentence_span_points_into_the_passage(retriever) -> None:
     answer = retriever.ask("Hur långt är det från Växjö till flygplatsen?")
     top = answer.passages[0]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kinabot.scope import countries_named, other_countries
+from kinabot.scope import countries_named, live_topics, other_countries
 
 if TYPE_CHECKING:
     from kinabot.chunking import Passage
@@ -86,6 +86,10 @@ def compose(
         # The documents cover Sweden and China; a question about another country is
         # answered only if the passages found speak of that country too.
         relevant = any(elsewhere & countries_named(retriever.passage(h.row).text) for h in hits[:top_k])
+    if relevant and (asked := live_topics(question)):
+        # Nor do they hold live figures or tips on where to eat, unless a passage found
+        # speaks of the same thing.
+        relevant = any(asked & live_topics(retriever.passage(h.row).text) for h in hits[:top_k])
     # With no answer, every passage is below the bar, whatever its own relevance.
     passages = [_passage_out(retriever, h, threshold if relevant else float("inf")) for h in hits[:top_k]]
     answer = Answer(

@@ -169,25 +169,61 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
     return latin, han
 
 
+class TermFinder:
+    """Which of many names a text uses: Latin ones at a word start (accents folded, a short
+    inflection allowed), Han ones anywhere. One regular expression per script."""
+
+    def __init__(self, latin: dict[str, str], han: dict[str, str]) -> None:
+        def alternation(names: dict[str, str]) -> str:
+            return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) or "(?!)"
+
+        self.latin, self.han = latin, han
+        self._latin = re.compile(rf"(?:^| )({alternation(latin)})(?=[^ ]{{0,{_INFLECTION}}}(?: |$))")
+        self._han = re.compile(alternation(han))
+        self.find = functools.lru_cache(maxsize=4096)(self._find)
+
+    def _find(self, text: str) -> frozenset[str]:
+        words = " ".join(fold(w) for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)))
+        found = {self.latin[m.group(1)] for m in self._latin.finditer(words)}
+        return frozenset(found | {self.han[m.group()] for m in self._han.finditer(text)})
+
+
 @functools.cache
-def _country_patterns() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], dict[str, str]]:
-    """One search for all Latin names (at a word start, with a short inflection) and one for Han names."""
-    latin, han = _country_names()
-
-    def alternation(names: dict[str, str]) -> str:
-        return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-
-    latin_pattern = re.compile(rf"(?:^| )({alternation(latin)})(?=[^ ]{{0,{_INFLECTION}}}(?: |$))")
-    return latin_pattern, latin, re.compile(alternation(han)), han
+def _countries() -> TermFinder:
+    return TermFinder(*_country_names())
 
 
-@functools.lru_cache(maxsize=4096)
 def countries_named(text: str) -> frozenset[str]:
     """The countries other than Sweden and China that ``text`` names, in any of the three languages."""
-    latin_pattern, latin, han_pattern, han = _country_patterns()
-    words = " ".join(fold(w) for w in _LATIN_WORD.findall(_HAN_RUN.sub(" ", text)))
-    found = {latin[m.group(1)] for m in latin_pattern.finditer(words)}
-    return frozenset(found | {han[m.group()] for m in han_pattern.finditer(text)})
+    return _countries().find(text)
+
+
+# What articles cannot hold: live figures (share prices, exchange rates, the weather,
+# opening hours) and tips on where to eat. Topic -> words for it in Swedish, English and Chinese.
+LIVE_TOPICS = {
+    "share price": "aktiekurs börskurs aktiepris | share price, stock price, stock market | 股价 股票 市值",
+    "exchange rate": "växelkurs valutakurs | exchange rate, currency rate | 汇率",
+    "weather": "väder vädret väderprognos | weather, forecast | 天气 气温 下雨",
+    "opening hours": "öppettider | opening hours, open today | 营业时间",
+    "restaurant": "restaurang krog | restaurant, hot pot, sushi, pizza | 餐厅 饭店 餐馆 火锅",
+}
+
+
+@functools.cache
+def _live_topics() -> TermFinder:
+    latin: dict[str, str] = {}
+    han: dict[str, str] = {}
+    for topic, words in LIVE_TOPICS.items():
+        swedish, english, chinese = words.split("|")
+        latin.update({fold(w): topic for w in swedish.split()})
+        latin.update({fold(w.strip()): topic for w in english.split(",")})
+        han.update({w: topic for w in chinese.split()})
+    return TermFinder(latin, han)
+
+
+def live_topics(text: str) -> frozenset[str]:
+    """The kinds of live information (share prices, weather, places to eat...) ``text`` speaks of."""
+    return _live_topics().find(text)
 
 
 def other_countries(question: str) -> frozenset[str]:
