@@ -218,6 +218,7 @@ def markdown_report(results: list[dict], model: str, settings: Settings) -> str:
         "score_lexical_weight",
         "lexical_min_coverage",
         "outline_weight",
+        "weaker_evidence_weight",
         "language_calibration",
         "candidates",
     )

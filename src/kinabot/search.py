@@ -57,6 +57,7 @@ class FusionWeights:
     outline: float = 0.3
     outline_candidates: int = 5
     language_calibration: float = 1.0
+    weaker_evidence: float = 0.25
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -129,6 +130,7 @@ class Retriever:
             score_lexical=settings.score_lexical_weight,
             outline=settings.outline_weight,
             language_calibration=settings.language_calibration,
+            weaker_evidence=settings.weaker_evidence_weight,
         )
 
     @classmethod
@@ -246,7 +248,10 @@ class Retriever:
 
         rows_ = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
         passage_sims = idx.passage_vectors[rows_] @ query
-        strength = np.maximum(passage_sims, best_sentence[rows_])
+        # The stronger of the passage's own cosine and its best sentence's, and a share of the
+        # weaker: a sentence that matches inside a passage that matches too is surer evidence.
+        sentence_sims = best_sentence[rows_]
+        strength = np.maximum(passage_sims, sentence_sims) + w.weaker_evidence * np.minimum(passage_sims, sentence_sims)
         strength = strength + np.where(idx.passage_lang[rows_] == asker, 0.0, w.cross_language_lift)
         strength = strength + w.outline * doc_score[idx.passage_doc[rows_]]
         langs = idx.passage_lang[rows_]

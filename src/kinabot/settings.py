@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     cross_language_lift: float = Field(
         0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
     )
+    weaker_evidence_weight: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Share of the weaker of a passage's own cosine and its best sentence's added to the stronger.",
+    )
     language_calibration: float = Field(
         1.0,
         ge=0.0,
