@@ -256,13 +256,13 @@ class Retriever:
         strength = strength + w.outline * doc_score[idx.passage_doc[rows_]]
         langs = idx.passage_lang[rows_]
         if w.fusion == "rrf":
+            raw = rrf([(rows_[np.argsort(-strength, kind="stable")].tolist(), 1.0), *lexical_lists], w.rrf_k)
             strength = calibrate_languages(strength, langs, asker, w.language_calibration)
         order = np.argsort(-strength, kind="stable")
         dense_order = rows_[order].tolist()
         dense_rank = {row: r for r, row in enumerate(dense_order, start=1)}
         if w.fusion == "rrf":
             fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
-            raw = fused
         else:
             total = strength + w.score_lexical * lexical_strength[rows_]
             raw = dict(zip(rows_.tolist(), total.tolist(), strict=True))
