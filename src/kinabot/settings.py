@@ -14,9 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled"
 MIN_ADMIN_TOKEN = 32
-# Exact search of 20,000 vectors takes about a millisecond on one core; beyond that an
-# approximate index pays (docs/benchmarks.md).
-ANN_MIN_VECTORS = 20_000
+# Exact search of 10,000 vectors takes about half a millisecond on one core, and a question
+# searches up to six such sets; beyond that an approximate index pays (docs/benchmarks.md).
+ANN_MIN_VECTORS = 10_000
 ANN_NPROBE = 32
 
 

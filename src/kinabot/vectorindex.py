@@ -1,8 +1,8 @@
 """Vector indexes: exact search below a size, an inverted-file (IVF) index above it.
 
-Exact search reads every vector for every question, about 50 ns each on one core: 20,000
-vectors take a millisecond, but the 450,000 sentence vectors of a 100,000-passage index take
-20 ms, more than encoding the question. An IVF index groups the vectors into clusters around
+Exact search reads every vector for every question, about 50 ns each on one core: 10,000
+vectors take half a millisecond, but the 450,000 sentence vectors of a 100,000-passage index
+take 20 ms, more than encoding the question. An IVF index groups the vectors into clusters around
 k-means centroids at build time and, per question, reads only the vectors of the
 ``nprobe`` clusters whose centroids are nearest, a few thousand vectors instead of all.
 
