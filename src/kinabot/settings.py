@@ -17,7 +17,7 @@ MIN_ADMIN_TOKEN = 32
 # Exact search of 10,000 vectors takes about half a millisecond on one core, and a question
 # searches up to six such sets; beyond that an approximate index pays (docs/benchmarks.md).
 ANN_MIN_VECTORS = 10_000
-ANN_NPROBE = 32
+ANN_NPROBE = 64
 
 
 def _default_model_cache() -> Path:
