@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install build run test test-fast lint bench bench-build load-test eval clean browser
+.PHONY: help install build run test test-fast lint bench bench-build bench-ann load-test eval clean browser
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench: install ## Latency benchmark: /api/ask over HTTP next to bare model.encod
 
 bench-build: install ## Build benchmark: full build, rebuild after one change, embedding rate (bundled + 2,000 generated documents)
 	$(BIN)/python benchmarks/bench_build.py
+
+bench-ann: install ## Vector search at 100,000 and 1,000,000 synthetic vectors: exact against kinabot's approximate index (recall@10, build and query time)
+	$(BIN)/python benchmarks/bench_ann.py
 
 load-test: build ## 5,000 mixed-language questions from 50 concurrent clients, one process and two workers
 	$(BIN)/python benchmarks/load_test.py

@@ -1,12 +1,15 @@
 """Latency of /api/ask over HTTP on a 10,000-passage index, next to the bare model.encode.
 
 The synthetic index is made from the bundled corpus's own sentences, shuffled into new
-passages of three to six sentences within each language; a passage's vector is the
-normalised mean of its sentences' real vectors, so building it costs one encode of the
-corpus sentences rather than of 10,000 passages. Search cost does not depend on where
-the vectors came from. The real service is started with `kinabot serve` on loopback,
-asked 200 questions in mixed languages one at a time, then the same questions are
-encoded bare with the same model in this process.
+passages of three to six sentences within each language. Each sentence's vector is its
+real vector moved a little (plus a random share, up to half, of another sentence's vector
+and Gaussian noise of half its length; see ``around``), so that no two of the index's
+sentences are identical, as in a real corpus of that size, where approximate search
+would otherwise meet the same few thousand vectors copied a hundred times over. A
+passage's vector is the normalised mean of its sentences' vectors. Building it costs one
+encode of the corpus sentences rather than of 10,000 passages. The real service is started
+with `kinabot serve` on loopback, asked 200 questions in mixed languages one at a time,
+then the same questions are encoded bare with the same model in this process.
 
     .venv/bin/python benchmarks/bench_api.py [--passages 10000] [--questions 200]
 """
@@ -35,6 +38,29 @@ from kinabot.model import load_embedder
 from kinabot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+MIX = 0.5  # largest share of a second sentence's vector mixed into a synthetic one
+NOISE = 0.5  # length of the Gaussian noise added, relative to what sets the vector apart
+
+
+def around(seeds: np.ndarray, picks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors near ``seeds[picks]``: each plus a random share of another seed and noise.
+
+    The moves are made on what sets a vector apart from the seeds' mean: multilingual-e5
+    vectors share a large common part, which the index subtracts before searching.
+    """
+    centre = seeds.mean(axis=0)
+    apart = seeds - centre
+    length = np.linalg.norm(apart[picks], axis=1, keepdims=True)
+    y = (
+        apart[picks]
+        + rng.uniform(0, MIX, (len(picks), 1)).astype(np.float32) * apart[rng.integers(0, len(seeds), len(picks))]
+    )
+    y *= length / np.linalg.norm(y, axis=1, keepdims=True)
+    noise = rng.standard_normal(y.shape, dtype=np.float32)
+    y += NOISE * length * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    y *= length / np.linalg.norm(y, axis=1, keepdims=True)
+    x = centre + y
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -> tuple[int, float]:
@@ -48,6 +74,7 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
     vectors = {lang: embedder.encode_passages(s) for lang, s in by_lang.items() if s}
     encode_s = time.perf_counter() - started
     rng = random.Random(seed)
+    noise_rng = np.random.default_rng(seed)
     total_sentences = sum(len(s) for s in by_lang.values())
     docs: list[DocMeta] = []
     passages: list[Passage] = []
@@ -55,6 +82,8 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
     svecs: list[np.ndarray] = []
     for lang, sentences in by_lang.items():
         share = round(target * len(sentences) / total_sentences)
+        sizes: list[int] = []
+        chosen: list[int] = []
         for n in range(share):
             if n % 10 == 0:
                 doc_id = f"synthetic-{lang}-{n // 10:05d}"
@@ -72,12 +101,25 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
             passages.append(
                 Passage(docs[-1].id, lang, docs[-1].title, (docs[-1].title,), text, 0, len(text), tuple(spans))
             )
-            chosen = vectors[lang][picks]
-            mean = chosen.mean(axis=0)
-            pvecs.append(mean / np.linalg.norm(mean))
-            svecs.extend(chosen)
+            sizes.append(len(picks))
+            chosen += picks
+        if not sizes:
+            continue
+        moved = around(vectors[lang], np.array(chosen), noise_rng)
+        means = np.add.reduceat(moved, np.cumsum(sizes) - sizes)
+        pvecs.append(means / np.linalg.norm(means, axis=1, keepdims=True))
+        svecs.append(moved)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
-    write_index(docs, passages, np.stack(pvecs), np.stack(svecs), model, "synthetic", out)
+    write_index(
+        docs,
+        passages,
+        np.concatenate(pvecs),
+        np.concatenate(svecs),
+        model,
+        "synthetic",
+        out,
+        ann_min_vectors=settings.ann_min_vectors,
+    )
     return len(passages), encode_s
 
 

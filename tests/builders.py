@@ -145,3 +145,51 @@ def write_corpus(root: Path, docs: dict[tuple[str, str], tuple[str, str]] | None
     for (doc_id, lang), (title, body) in (docs or SMALL_CORPUS).items():
         (root / f"{doc_id}.{lang}.md").write_text(document(doc_id, lang, title, body), encoding="utf-8")
     return root
+
+
+def clustered_vectors(n: int, dim: int = 32, clusters: int = 20, noise: float = 0.6, seed: int = 0):
+    """``n`` unit vectors in ``clusters`` Gaussian clouds: close neighbours, as real embeddings have."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim)).astype(np.float32)
+    x = centres[rng.integers(0, clusters, n)] + noise * rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def vector_index(index_dir: Path, per_language: int, ann_min_vectors: int, dim: int = 32) -> Path:
+    """An index written straight from clustered vectors (no model): ``per_language`` passages of two or
+    three sentences in each language, a passage's vector the mean of its sentences'."""
+    import numpy as np
+
+    from kinabot.chunking import Passage
+    from kinabot.corpus import LANGS
+    from kinabot.index import DocMeta, write_index
+
+    rng = np.random.default_rng(1)
+    docs, passages, sentence_vectors = [], [], []
+    for lang in LANGS:
+        for n in range(per_language):
+            if n % 10 == 0:
+                doc_id = f"doc-{lang}-{n // 10}"
+                url = f"https://example.org/{doc_id}"
+                source = {"url": url, "publisher": "Example", "consulted": "2026-11-27"}
+                docs.append(DocMeta(doc_id, lang, doc_id, url, (source,), "2026-11-27", None))
+            words = [f"w{lang}{rng.integers(0, 200)}" for _ in range(int(rng.integers(2, 4)))]
+            text = ". ".join(words) + "."
+            spans, pos = [], 0
+            for word in words:
+                spans.append((pos, pos + len(word) + 1))
+                pos += len(word) + 2
+            passages.append(
+                Passage(docs[-1].id, lang, docs[-1].title, (docs[-1].title,), text, 0, len(text), tuple(spans))
+            )
+    sentence_vectors = clustered_vectors(sum(len(p.sentences) for p in passages), dim)
+    ends = np.cumsum([len(p.sentences) for p in passages])
+    vectors = np.stack(
+        [sentence_vectors[e - len(p.sentences) : e].mean(axis=0) for p, e in zip(passages, ends, strict=True)]
+    )
+    model = {"name": "clustered", "fingerprint": "clustered", "dimension": dim}
+    return write_index(
+        docs, passages, vectors, sentence_vectors, model, "clustered", index_dir, ann_min_vectors=ann_min_vectors
+    )

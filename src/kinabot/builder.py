@@ -223,7 +223,7 @@ def _build(
     skipped = [str(e) for e in corpus.errors]
     cache = cached_embedder(settings, embedder)
     try:
-        if not force and is_up_to_date(settings.index_dir, corpus, cache):
+        if not force and is_up_to_date(settings.index_dir, corpus, cache, settings.ann_min_vectors):
             version = current_version(settings.index_dir)
             manifest = read_manifest(version) if version else {}
             return BuildSummary(
@@ -241,6 +241,7 @@ def _build(
             settings.index_dir,
             keep=settings.keep_versions,
             extra_manifest={"source_files": corpus.files},
+            ann_min_vectors=settings.ann_min_vectors,
         )
     finally:
         cache.close()

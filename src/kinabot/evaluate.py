@@ -193,7 +193,17 @@ def run_task(
     sentence_vectors = cache.encode_passages([s for p in passages for s in p.sentence_texts()])
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
     index_dir = workdir / hashlib.sha1(task.name.encode()).hexdigest()[:10]
-    write_index(docs, passages, vectors, sentence_vectors, model, task.name, index_dir, reference=reference)
+    write_index(
+        docs,
+        passages,
+        vectors,
+        sentence_vectors,
+        model,
+        task.name,
+        index_dir,
+        reference=reference,
+        ann_min_vectors=settings.ann_min_vectors,
+    )
     retriever = Retriever(load_index(index_dir), embedder, settings)
     query_vectors = cache.encode_queries([q[2] for q in task.queries])
     totals: dict[str, dict[str, float]] = {m: defaultdict(float) for m in MODES}

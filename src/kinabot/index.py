@@ -15,22 +15,24 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from kinabot import vectorindex
 from kinabot.chunking import MAX_UNITS, MIN_UNITS, Passage, chunk_document
 from kinabot.corpus import LANGS, Corpus, Document, corpus_hash
 from kinabot.e5convert import file_sha256
 from kinabot.lexical import LexicalIndex
 from kinabot.model import Embedder
 from kinabot.scope import Vocabulary
+from kinabot.settings import ANN_MIN_VECTORS
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 6
+FORMAT = 7
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -91,6 +93,10 @@ class LoadedIndex:
     doc_ids: list[str]  # distinct document ids
     out_of_scope: dict[str, np.ndarray]  # language -> centred vectors of example questions the corpus does not cover
     vocabulary: Vocabulary
+    # language -> approximate index over its sentences (only languages with enough of them), and
+    # the global row of each language's first sentence (a language's sentences are contiguous)
+    sentence_index: dict[str, faiss.Index] = field(default_factory=dict)
+    sentence_start: dict[str, int] = field(default_factory=dict)
 
     def center_query(self, query: np.ndarray, lang: str) -> np.ndarray:
         shifted = query - self.means.get(lang, self.means["en"])
@@ -119,8 +125,8 @@ def read_manifest(version_dir: Path) -> dict:
         raise IndexInvalid(f"{MANIFEST} of index version {version_dir.name} is not valid JSON ({exc.msg})") from None
 
 
-def is_up_to_date(index_dir: Path, corpus: Corpus, embedder: Embedder) -> bool:
-    """True when the current version was built from this corpus with this model."""
+def is_up_to_date(index_dir: Path, corpus: Corpus, embedder: Embedder, ann_min_vectors: int = ANN_MIN_VECTORS) -> bool:
+    """True when the current version was built from this corpus with this model and index size threshold."""
     version = current_version(index_dir)
     if version is None or not version.is_dir():
         return False
@@ -133,6 +139,7 @@ def is_up_to_date(index_dir: Path, corpus: Corpus, embedder: Embedder) -> bool:
         and manifest.get("corpus_hash") == corpus_hash(corpus)
         and manifest.get("model", {}).get("fingerprint") == embedder.fingerprint
         and manifest.get("bundled_data") == bundled_data_hash()
+        and manifest.get("ann_min_vectors") == ann_min_vectors
     )
 
 
@@ -148,6 +155,7 @@ def build_index(
     show_progress: bool = False,
     keep: int = 3,
     extra_manifest: dict | None = None,
+    ann_min_vectors: int = ANN_MIN_VECTORS,
 ) -> Path:
     """Embed and index ``corpus`` into a new version folder and make it current."""
     if not corpus.documents:
@@ -181,6 +189,7 @@ def build_index(
         outline_vectors=outline_vectors,
         out_of_scope=(oos_vectors, oos_langs),
         extra_manifest=extra_manifest,
+        ann_min_vectors=ann_min_vectors,
     )
 
 
@@ -198,11 +207,13 @@ def write_index(
     outline_vectors: np.ndarray | None = None,
     out_of_scope: tuple[np.ndarray, list[str]] | None = None,
     extra_manifest: dict | None = None,
+    ann_min_vectors: int = ANN_MIN_VECTORS,
 ) -> Path:
     """Write already-embedded passages as a new version and make it current.
 
     ``passages`` must be grouped by language in ``LANGS`` order; ``sentence_vectors``
-    holds one row per sentence of each passage, in order.
+    holds one row per sentence of each passage, in order. A language with at least
+    ``ann_min_vectors`` passages (or sentences) gets an approximate index over them.
     """
     langs = [p.lang for p in passages]
     if langs != sorted(langs, key=LANGS.index):
@@ -220,7 +231,7 @@ def write_index(
     version = f"{created:%Y%m%dT%H%M%S%fZ}-{content_hash[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
     try:
-        _write_version(tmp, docs, passages, vectors, sentence_vectors)
+        vector_indexes = _write_version(tmp, docs, passages, vectors, sentence_vectors, ann_min_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
         np.save(tmp / "outlines.npy", outline_vectors.astype(np.float32))
         if out_of_scope is None:
@@ -241,6 +252,8 @@ def write_index(
             "documents": dict(Counter(d.lang for d in docs)),
             "passages": dict(Counter(langs)),
             "sentences": len(sentence_vectors),
+            "ann_min_vectors": ann_min_vectors,
+            "vector_indexes": vector_indexes,
             **(extra_manifest or {}),
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
@@ -337,24 +350,41 @@ def center(vectors: np.ndarray, langs: list[str], means: dict[str, np.ndarray]) 
 
 
 def _write_version(
-    folder: Path, docs: list[DocMeta], passages: list[Passage], vectors: np.ndarray, sentence_vectors: np.ndarray
-) -> None:
+    folder: Path,
+    docs: list[DocMeta],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    ann_min_vectors: int,
+) -> dict[str, str]:
+    """Write the version's files; returns the kind of each vector index written, by file stem."""
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    # Every sentence vector stays in sentences.npy: answers and final scores use exact cosines.
+    # A language with many sentences also gets an approximate index to find candidates with.
     np.save(folder / "sentences.npy", sentence_vectors.astype(np.float32))
+    kinds: dict[str, str] = {}
+    start = 0
     for lang in LANGS:
         rows = [i for i, p in enumerate(passages) if p.lang == lang]
         if not rows:
             continue
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(np.ascontiguousarray(vectors[rows]))
-        faiss.write_index(flat, str(folder / f"dense-{lang}.faiss"))
+        dense = vectorindex.build(vectors[rows], ann_min_vectors)
+        faiss.write_index(dense, str(folder / f"dense-{lang}.faiss"))
+        kinds[f"dense-{lang}"] = vectorindex.describe(dense)
+        count = sum(len(passages[i].sentences) for i in rows)
+        if count >= ann_min_vectors:
+            sentences = vectorindex.build(sentence_vectors[start : start + count], ann_min_vectors)
+            faiss.write_index(sentences, str(folder / f"sentences-{lang}.faiss"))
+            kinds[f"sentences-{lang}"] = vectorindex.describe(sentences)
+        start += count
         lexical = LexicalIndex.build(lang, [passages[i].embedding_text() for i in rows])
         lexical.save(folder / f"lexical-{lang}")
+    return kinds
 
 
 def _point_to(index_dir: Path, version: str) -> None:
@@ -424,6 +454,8 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
     lang_rows: dict[str, np.ndarray] = {}
     dense: dict[str, faiss.Index] = {}
     lexical: dict[str, LexicalIndex] = {}
+    sentence_index: dict[str, faiss.Index] = {}
+    sentence_start: dict[str, int] = {}
     for lang in LANGS:
         rows = np.array([i for i, p in enumerate(passages) if p.lang == lang], dtype=np.int64)
         if not len(rows):
@@ -434,6 +466,14 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         lang_rows[lang] = rows
         dense[lang] = index
         lexical[lang] = LexicalIndex.load(lang, version_dir / f"lexical-{lang}", len(rows))
+        start, end = int(ranges[rows[0], 0]), int(ranges[rows[-1], 1])
+        sentence_start[lang] = start
+        name = f"sentences-{lang}.faiss"
+        if name in manifest.get("files", {}):
+            index = faiss.read_index(str(version_dir / name))
+            if index.ntotal != end - start or index.d != dim:
+                raise IndexInvalid(f"{name} in {version_dir.name} does not match passages.jsonl: rebuild")
+            sentence_index[lang] = index
     doc_rows: dict[tuple[str, str], list[int]] = {}
     for row, p in enumerate(passages):
         doc_rows.setdefault((p.doc_id, p.lang), []).append(row)
@@ -446,7 +486,7 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         raise IndexInvalid(f"outlines.npy in {version_dir.name} does not match documents.jsonl: rebuild")
     passage_vectors = np.zeros((len(passages), dim), dtype=np.float32)
     for language, rows in lang_rows.items():
-        passage_vectors[rows] = dense[language].reconstruct_n(0, dense[language].ntotal)
+        passage_vectors[rows] = vectorindex.vectors_of(dense[language])
     if len(counts) and counts.min() < 1:
         raise IndexInvalid(f"a passage in {version_dir.name} has no sentences: rebuild")
     doc_ids = sorted({doc_id for doc_id, _ in documents})
@@ -475,4 +515,6 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
             json.loads((version_dir / "out_of_scope_langs.json").read_text(encoding="utf-8")),
         ),
         Vocabulary(p.text for p in passages),
+        sentence_index,
+        sentence_start,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from kinabot import vectorindex
 from kinabot.chunking import Passage
 from kinabot.errors import KinabotError, QuestionEmpty, QuestionTooLong
 from kinabot.index import DocMeta, IndexInvalid, LoadedIndex, load_index
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from kinabot.answer import Answer
 
 logger = logging.getLogger(__name__)
+
+# Sentences asked of an approximate sentence index per passage wanted.
+SENTENCES_PER_CANDIDATE = 3
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.first_sentence = np.ascontiguousarray(index.sentence_ranges[:, 0])  # of each passage row
         # Searching is a handful of matrix-vector products; multi-threaded BLAS gains
         # nothing on them, and its spinning threads slow the model's own threads down
         # (measured: /api/ask 56 ms with two BLAS threads, 19 ms with one).
@@ -214,20 +219,21 @@ class Retriever:
         idx = self.index
         w = weights or self.weights
         k = self.settings.candidates
-        # Every sentence at once: one matrix-vector product, then each passage's best.
+        nprobe = self.settings.ann_nprobe
         # A passage competes through its best sentence too, which a long passage's vector
-        # dilutes.
-        sentence_sims = idx.sentence_vectors @ query
-        best_sentence = np.maximum.reduceat(sentence_sims, idx.sentence_ranges[:, 0])
+        # dilutes. Exactly: every sentence's cosine, then each passage's best.
+        best_sentence = self.exact_best_sentences(query)
         candidates: set[int] = set()
         lexical_lists: list[tuple[list[int], float]] = []
         lexical_strength = np.zeros(len(idx.passages), dtype=np.float32)
-        q = query.reshape(1, -1)
         for lang, rows in idx.lang_rows.items():
             n = min(k, len(rows))
-            _, local = idx.dense[lang].search(q, n)
+            _, local = vectorindex.search(idx.dense[lang], query, n, nprobe)
             candidates.update(rows[local[0][local[0] >= 0]].tolist())
-            candidates.update(rows[np.argpartition(-best_sentence[rows], n - 1)[:n]].tolist())
+            if lang in idx.sentence_index:
+                candidates.update(self.sentence_candidates(lang, query, n))
+            else:
+                candidates.update(rows[np.argpartition(-best_sentence[rows], n - 1)[:n]].tolist())
             lex_local, bm25, coverage = idx.lexical[lang].search(text, n, w.min_coverage)
             weight = w.lexical if lang == asker else w.cross_lexical
             lexical_lists.append((rows[lex_local].tolist(), weight))
@@ -248,9 +254,12 @@ class Retriever:
 
         rows_ = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
         passage_sims = idx.passage_vectors[rows_] @ query
+        sentence_sims = best_sentence[rows_]
+        unscored = np.isnan(sentence_sims)
+        if unscored.any():
+            sentence_sims[unscored] = self.best_sentences_of(rows_[unscored], query)
         # The stronger of the passage's own cosine and its best sentence's, and a share of the
         # weaker: a sentence that matches inside a passage that matches too is surer evidence.
-        sentence_sims = best_sentence[rows_]
         strength = np.maximum(passage_sims, sentence_sims) + w.weaker_evidence * np.minimum(passage_sims, sentence_sims)
         strength = strength + np.where(idx.passage_lang[rows_] == asker, 0.0, w.cross_language_lift)
         strength = strength + w.outline * doc_score[idx.passage_doc[rows_]]
@@ -295,6 +304,47 @@ class Retriever:
                 )
             )
         return hits
+
+    def exact_best_sentences(self, query: np.ndarray) -> np.ndarray:
+        """Each passage's best sentence cosine; NaN for languages searched approximately.
+
+        Without approximate indexes, one matrix-vector product over every sentence.
+        """
+        idx = self.index
+        starts = self.first_sentence
+        if not idx.sentence_index:
+            return np.maximum.reduceat(idx.sentence_vectors @ query, starts)
+        best = np.full(len(idx.passages), np.nan, dtype=np.float32)
+        for lang, rows in idx.lang_rows.items():
+            if lang in idx.sentence_index:
+                continue
+            first, end = idx.sentence_start[lang], int(idx.sentence_ranges[rows[-1], 1])
+            sims = idx.sentence_vectors[first:end] @ query
+            best[rows] = np.maximum.reduceat(sims, starts[rows] - first)
+        return best
+
+    def sentence_candidates(self, lang: str, query: np.ndarray, n: int) -> list[int]:
+        """Up to ``n`` passage rows of ``lang`` whose sentences the approximate index finds best, best first.
+
+        Several of the sentences found may belong to one passage, so more sentences than
+        passages are asked for.
+        """
+        idx = self.index
+        _, found = vectorindex.search(
+            idx.sentence_index[lang], query, SENTENCES_PER_CANDIDATE * n, self.settings.ann_nprobe
+        )
+        sentence_rows = found[0][found[0] >= 0] + idx.sentence_start[lang]
+        passage_rows = np.searchsorted(self.first_sentence, sentence_rows, side="right") - 1
+        _, first = np.unique(passage_rows, return_index=True)
+        return passage_rows[np.sort(first)][:n].tolist()
+
+    def best_sentences_of(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Exact best sentence cosine of each passage in ``rows`` (a few hundred candidates)."""
+        ranges = self.index.sentence_ranges[rows]
+        counts = ranges[:, 1] - ranges[:, 0]
+        offsets = np.cumsum(counts) - counts
+        sentence_rows = np.repeat(ranges[:, 0] - offsets, counts) + np.arange(int(counts.sum()))
+        return np.maximum.reduceat(self.index.sentence_vectors[sentence_rows] @ query, offsets)
 
     def rank(self, text: str, query: np.ndarray, asker: str, mode: str = "full", limit: int = 10) -> list[int]:
         """Passage rows best first, by the full pipeline or by one of its parts (for evaluation)."""

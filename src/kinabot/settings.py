@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled"
 MIN_ADMIN_TOKEN = 32
+# Exact search of 10,000 vectors takes about half a millisecond on one core, and a question
+# searches up to six such sets; beyond that an approximate index pays (docs/benchmarks.md).
+ANN_MIN_VECTORS = 10_000
+ANN_NPROBE = 64
 
 
 def _default_model_cache() -> Path:
@@ -44,6 +48,19 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `kinabot serve` listens on.")
     top_k: int = Field(5, ge=1, le=20, description="Passages returned when a request does not say.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates drawn per language from each retriever.")
+    ann_min_vectors: int = Field(
+        ANN_MIN_VECTORS,
+        ge=1,
+        description="Vectors of one language (passages, or sentences) from which a build gives them an approximate "
+        "(IVF) index instead of exact search; applies to the next build.",
+    )
+    ann_nprobe: int = Field(
+        ANN_NPROBE,
+        ge=1,
+        le=65_536,
+        description="Clusters of an approximate index searched per question: more finds more of what exact search "
+        "finds, and takes longer.",
+    )
     outline_weight: float = Field(
         0.3, ge=0.0, le=2.0, description="Weight of a document's title-and-headings match added to its passages."
     )
