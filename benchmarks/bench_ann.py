@@ -110,7 +110,7 @@ def measure(x: np.ndarray, queries: np.ndarray, settings: Settings, hnsw: bool) 
     print(f"\n{n:,} vectors of {x.shape[1]} dimensions; kinabot chooses {kind}")
     print(f"  {'':30s}{'build s':>9s}{'recall@10':>10s}{'median ms':>10s}{'p99 ms':>10s}")
     results = [row("exact", exact_build, 1.0, per_query_ms(lambda q: exact.search(q[None], K), queries))]
-    for nprobe in sorted({8, 16, settings.ann_nprobe, 64, 128}) if vectorindex.is_approximate(chosen) else []:
+    for nprobe in sorted({8, 16, 32, 64, 128, settings.ann_nprobe}) if vectorindex.is_approximate(chosen) else []:
         _, found = vectorindex.search(chosen, queries, K, nprobe)
         times = per_query_ms(lambda q, p=nprobe: vectorindex.search(chosen, q, K, p), queries)
         default = nprobe == settings.ann_nprobe
