@@ -61,7 +61,7 @@ class FusionWeights:
     outline: float = 0.3
     outline_candidates: int = 5
     language_calibration: float = 1.0
-    weaker_evidence: float = 0.25
+    weaker_evidence: float = 0.0
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:

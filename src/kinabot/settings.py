@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
     )
     weaker_evidence_weight: float = Field(
-        0.25,
+        0.0,
         ge=0.0,
         le=1.0,
         description="Share of the weaker of a passage's own cosine and its best sentence's added to the stronger.",
