@@ -9,7 +9,7 @@ from kinabot.evalsets import standard_tasks
 from kinabot.evaluate import MODES, ranking_metrics, run_task
 
 EVALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata"
-SLICE = 25
+SLICE = 100
 TASKS = standard_tasks(EVALDATA, limit=SLICE)
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from kinabot.errors import QuestionEmpty, QuestionTooLong
-from kinabot.search import FULL_POOL, calibrate_languages, rrf
+from kinabot.search import FULL_POOL, calibrate_languages, min_max, rrf
 
 
 def test_rrf_adds_weighted_reciprocal_ranks() -> None:
@@ -51,6 +53,13 @@ def test_calibration_without_candidates_in_the_askers_language_uses_all() -> Non
     out = calibrate_languages(scores, langs, "sv")
     assert out.mean() == pytest.approx(scores.mean())
     assert out[0] == pytest.approx(out[20])  # each language's best stands out equally
+
+
+def test_lexical_scores_span_zero_to_one_from_the_last_of_the_list() -> None:
+    # Close scores below the best stay apart instead of all getting nearly full weight.
+    assert min_max(np.array([9.0, 8.5, 8.0, 5.0])) == pytest.approx([1.0, 0.875, 0.75, 0.0])
+    assert min_max(np.array([3.0])).tolist() == [1.0]  # the only match counts in full
+    assert min_max(np.array([2.0, 2.0])).tolist() == [0.0, 0.0]  # a tie tells nothing apart
 
 
 def test_rrf_item_in_both_lists_beats_item_in_one() -> None:
@@ -175,3 +184,19 @@ def test_several_questions_in_one_batch_match_one_at_a_time(retriever) -> None:
         alone = retriever.ask(question, lang=lang, top_k=top_k)
         assert [p.doc_id for p in together.passages] == [p.doc_id for p in alone.passages]
         assert together.passages[0].relevance == pytest.approx(alone.passages[0].relevance, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_no_answer_is_judged_on_the_strongest_passage_shown(retriever) -> None:
+    from kinabot.answer import _relevance, compose
+
+    text, asker = retriever.understand("Hur hög är momsen i Sverige?")
+    query = retriever.index.center_query(retriever.embedder.encode_queries([text])[0], asker)
+    hits = retriever.search(text, query, asker, limit=50)
+    weak = min(hits, key=_relevance)
+    assert _relevance(weak) < retriever.settings.no_answer_threshold <= _relevance(hits[0])
+    # A weak passage ranked first (as a lexical match or another language may be) does not
+    # make a question the documents answer unanswerable; alone, it does.
+    answer = compose(retriever, text, asker, False, query, [weak, *hits[:2]], 3, time.perf_counter())
+    assert not answer.no_answer
+    assert compose(retriever, text, asker, False, query, [weak], 1, time.perf_counter()).no_answer

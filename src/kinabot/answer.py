@@ -75,9 +75,10 @@ def compose(
 ) -> Answer:
     settings = retriever.settings
     threshold = settings.no_answer_threshold
-    # Whether the documents answer at all is judged on the strongest evidence before
-    # languages were calibrated: calibration reorders languages, it adds no evidence.
-    lead = max(hits[:top_k], key=lambda h: h.uncalibrated) if hits else None
+    # Whether the documents answer at all is judged on the passage shown with the strongest
+    # dense evidence: calibrating languages and lexical matches reorder passages, they do not
+    # make one answer the question better.
+    lead = max(hits[:top_k], key=_relevance) if hits else None
     relevant = lead is not None and _relevance(lead) >= threshold
     if lead is not None and relevant and retriever.index.out_of_scope:
         excess = out_of_scope_excess(retriever, question, asker, query, retriever.passage(lead.row), _relevance(lead))

@@ -22,14 +22,29 @@ LANG_FILES = {
 }
 
 
+Query = tuple[str, str, str, set[str]]  # (qid, lang, text, relevant ids)
+
+
 @dataclass
 class Task:
     """A retrieval task: ``passages`` (id -> (lang, text)) and queries with their relevant ids."""
 
     name: str
     passages: dict[str, tuple[str, str]]
-    queries: list[tuple[str, str, str, set[str]]] = field(default_factory=list)  # (qid, lang, text, relevant)
+    queries: list[Query] = field(default_factory=list)
     exclude: dict[str, set[str]] = field(default_factory=dict)  # qid -> passage ids not to count (the query itself)
+
+
+def spread(queries: list[Query], limit: int | None) -> list[Query]:
+    """``limit`` queries evenly spaced over the set (all without one).
+
+    The sets run article by article: the first hundred XQuAD questions are all about one
+    American football final, so a slice from the start would judge one topic.
+    """
+    if limit is None or limit >= len(queries):
+        return queries
+    step = len(queries) / limit
+    return [queries[int(i * step)] for i in range(limit)]
 
 
 def xquad(root: Path, query_lang: str, passage_lang: str, limit: int | None = None) -> Task:
@@ -46,7 +61,7 @@ def xquad(root: Path, query_lang: str, passage_lang: str, limit: int | None = No
         for p, paragraph in enumerate(article["paragraphs"]):
             for qa in paragraph["qas"]:
                 queries.append((qa["id"], query_lang, qa["question"], {f"p{a}-{p}"}))
-    return Task(f"xquad {query_lang}→{passage_lang}", passages, queries[:limit])
+    return Task(f"xquad {query_lang}→{passage_lang}", passages, spread(queries, limit))
 
 
 def swefaq(root: Path, limit: int | None = None) -> Task:
@@ -63,7 +78,7 @@ def swefaq(root: Path, limit: int | None = None) -> Task:
                 ids[key] = f"a{len(ids)}"
                 passages[ids[key]] = ("sv", key)
         queries.append((f"q{n}", "sv", row["question"], {ids[row["candidate_answers"][row["label"]].strip()]}))
-    return Task("swefaq sv→sv (pooled)", passages, queries[:limit])
+    return Task("swefaq sv→sv (pooled)", passages, spread(queries, limit))
 
 
 def _lines(root: Path, name: str, lang: str) -> list[str]:
@@ -82,7 +97,8 @@ def flores(root: Path, query_lang: str, langs: tuple[str, ...] = ("sv", "zh"), l
         queries.append((qid, query_lang, text, {f"{lang}{i}" for lang in langs if lang != query_lang}))
         exclude[qid] = {qid}
     name = f"flores {query_lang}→{'+'.join(langs)} (mixed)"
-    return Task(name, passages, queries[:limit], {q[0]: exclude[q[0]] for q in queries[:limit]})
+    queries = spread(queries, limit)
+    return Task(name, passages, queries, {q[0]: exclude[q[0]] for q in queries})
 
 
 def ntrex(root: Path, query_lang: str, passage_langs: tuple[str, ...], size: int = 4, limit: int | None = None) -> Task:
@@ -113,7 +129,8 @@ def ntrex(root: Path, query_lang: str, passage_langs: tuple[str, ...], size: int
             exclude[qid] = {holder[(query_lang, i)]}
     kind = "mixed" if len(passage_langs) > 1 else "one language"
     name = f"ntrex {query_lang}→{'+'.join(passage_langs)} ({kind})"
-    return Task(name, passages, queries[:limit], {q[0]: exclude[q[0]] for q in queries[:limit] if q[0] in exclude})
+    queries = spread(queries, limit)
+    return Task(name, passages, queries, {q[0]: exclude[q[0]] for q in queries if q[0] in exclude})
 
 
 def standard_tasks(root: Path, limit: int | None = None) -> list[Task]:

@@ -227,6 +227,7 @@ def markdown_report(results: list[dict], model: str, settings: Settings) -> str:
         "fusion",
         "score_lexical_weight",
         "lexical_min_coverage",
+        "cross_lexical_min_coverage",
         "outline_weight",
         "weaker_evidence_weight",
         "language_calibration",

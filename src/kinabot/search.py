@@ -46,7 +46,6 @@ class Hit:
     sentence_score: float
     dense_rank: int | None
     lexical_rank: int | None
-    uncalibrated: float = 0.0  # the fused score before languages were calibrated
 
 
 @dataclass(frozen=True)
@@ -55,13 +54,14 @@ class FusionWeights:
     lexical: float = 1.0
     cross_lexical: float = 0.25
     cross_language_lift: float = 0.0
-    min_coverage: float = 0.5
+    min_coverage: float = 0.25
+    cross_min_coverage: float = 0.5
     fusion: str = "score"
-    score_lexical: float = 0.1
+    score_lexical: float = 0.25
     outline: float = 0.3
     outline_candidates: int = 5
     language_calibration: float = 1.0
-    weaker_evidence: float = 0.0
+    weaker_evidence: float = 0.25
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -73,6 +73,20 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
         for rank, item in enumerate(items, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return scores
+
+
+def min_max(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores of a best-first list put on 0..1, the last of the list at 0.
+
+    Passages of one topic share most of a question's words, so their BM25 scores sit close
+    together below the best; dividing by the best alone would give them all nearly full
+    weight, and a coin toss among them could outvote a clear dense ranking. A list of one
+    gets 1.
+    """
+    if len(scores) < 2:
+        return np.ones_like(scores)
+    low, high = float(scores.min()), float(scores.max())
+    return (scores - low) / max(high - low, 1e-9)
 
 
 def calibrate_languages(scores: np.ndarray, langs: np.ndarray, asker: str, share: float = 1.0) -> np.ndarray:
@@ -131,6 +145,7 @@ class Retriever:
             cross_lexical=settings.cross_lexical_weight,
             cross_language_lift=settings.cross_language_lift,
             min_coverage=settings.lexical_min_coverage,
+            cross_min_coverage=settings.cross_lexical_min_coverage,
             fusion=settings.fusion,
             score_lexical=settings.score_lexical_weight,
             outline=settings.outline_weight,
@@ -234,11 +249,13 @@ class Retriever:
                 candidates.update(self.sentence_candidates(lang, query, n))
             else:
                 candidates.update(rows[np.argpartition(-best_sentence[rows], n - 1)[:n]].tolist())
-            lex_local, bm25, coverage = idx.lexical[lang].search(text, n, w.min_coverage)
-            weight = w.lexical if lang == asker else w.cross_lexical
+            own = lang == asker
+            min_coverage = w.min_coverage if own else w.cross_min_coverage
+            lex_local, bm25, coverage = idx.lexical[lang].search(text, n, min_coverage)
+            weight = w.lexical if own else w.cross_lexical
             lexical_lists.append((rows[lex_local].tolist(), weight))
             if len(lex_local):
-                lexical_strength[rows[lex_local]] = weight * coverage * bm25 / bm25.max()
+                lexical_strength[rows[lex_local]] = weight * coverage * min_max(bm25)
                 if w.fusion == "score":
                     candidates.update(rows[lex_local].tolist())
 
@@ -265,7 +282,6 @@ class Retriever:
         strength = strength + w.outline * doc_score[idx.passage_doc[rows_]]
         langs = idx.passage_lang[rows_]
         if w.fusion == "rrf":
-            raw = rrf([(rows_[np.argsort(-strength, kind="stable")].tolist(), 1.0), *lexical_lists], w.rrf_k)
             strength = calibrate_languages(strength, langs, asker, w.language_calibration)
         order = np.argsort(-strength, kind="stable")
         dense_order = rows_[order].tolist()
@@ -274,7 +290,6 @@ class Retriever:
             fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
         else:
             total = strength + w.score_lexical * lexical_strength[rows_]
-            raw = dict(zip(rows_.tolist(), total.tolist(), strict=True))
             # Calibrated with each language's lexical evidence in, so that evidence only
             # ranks passages within their language.
             total = calibrate_languages(total, langs, asker, w.language_calibration)
@@ -300,7 +315,6 @@ class Retriever:
                     sentence_score,
                     dense_rank.get(row),
                     lexical_rank.get(row),
-                    raw.get(row, fused[row]),
                 )
             )
         return hits

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "score"] = Field(
         "score", description="`rrf`: reciprocal rank fusion; `score`: dense cosine plus weighted lexical strength."
     )
-    score_lexical_weight: float = Field(0.1, ge=0.0, description="With `score` fusion, the weight of lexical strength.")
+    score_lexical_weight: float = Field(
+        0.25, ge=0.0, description="With `score` fusion, the weight of lexical strength."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     lexical_weight: float = Field(
         1.0, ge=0.0, description="Weight of the lexical list in fusion, for passages in the question's language."
@@ -76,16 +78,23 @@ class Settings(BaseSettings):
         0.25, ge=0.0, description="Weight of the lexical list for passages in another language (shared names, numbers)."
     )
     lexical_min_coverage: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's terms (IDF-weighted) a passage in the question's language needs to "
+        "count lexically.",
+    )
+    cross_lexical_min_coverage: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
-        description="Share of the question's terms (IDF-weighted) a passage needs to count lexically.",
+        description="The same for a passage in another language, where only names and numbers can match.",
     )
     cross_language_lift: float = Field(
         0.0, ge=0.0, le=0.2, description="Added to dense scores of passages in another language before pools merge."
     )
     weaker_evidence_weight: float = Field(
-        0.0,
+        0.25,
         ge=0.0,
         le=1.0,
         description="Share of the weaker of a passage's own cosine and its best sentence's added to the stronger.",
