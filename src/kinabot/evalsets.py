@@ -36,7 +36,7 @@ class Task:
 
 
 def spread(queries: list[Query], limit: int | None) -> list[Query]:
-    """``limit`` queries evenly spaced over the set (all without one).
+    """``limit`` queries evenly spaced over the set (all of them when there is no limit).
 
     The sets run article by article: the first hundred XQuAD questions are all about one
     American football final, so a slice from the start would judge one topic.

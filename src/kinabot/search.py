@@ -81,7 +81,7 @@ def min_max(scores: np.ndarray) -> np.ndarray:
     Passages of one topic share most of a question's words, so their BM25 scores sit close
     together below the best; dividing by the best alone would give them all nearly full
     weight, and a coin toss among them could outvote a clear dense ranking. A list of one
-    gets 1.
+    gets 1; a list of equal scores tells nothing apart and gets 0.
     """
     if len(scores) < 2:
         return np.ones_like(scores)
