@@ -113,14 +113,24 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
         pvecs.append(means / np.linalg.norm(means, axis=1, keepdims=True))
         svecs.append(moved)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
+    passage_vectors = np.concatenate(pvecs)
+    # Each synthetic document's title stands as the heading of its passages; its vector is the
+    # normalised mean of theirs, as a title sums up what stands under it.
+    heading_rows = np.unique([p.doc_id for p in passages], return_inverse=True)[1]
+    sums = np.zeros((int(heading_rows.max()) + 1, passage_vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, heading_rows, passage_vectors)
+    heading_langs = [""] * len(sums)
+    for p, row in zip(passages, heading_rows, strict=True):
+        heading_langs[row] = p.lang
     write_index(
         docs,
         passages,
-        np.concatenate(pvecs),
+        passage_vectors,
         np.concatenate(svecs),
         model,
         "synthetic",
         out,
+        headings=(sums / np.linalg.norm(sums, axis=1, keepdims=True), heading_langs, heading_rows),
         ann_min_vectors=settings.ann_min_vectors,
     )
     return len(passages), encode_s

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from kinabot.chunking import Passage
 from kinabot.corpus import load_corpus
 from kinabot.index import (
     CURRENT,
@@ -15,6 +16,7 @@ from kinabot.index import (
     current_version,
     is_up_to_date,
     load_index,
+    passage_headings,
 )
 
 pytestmark = pytest.mark.slow
@@ -81,3 +83,27 @@ def test_build_writes_a_new_version_and_prunes_old_ones(tmp_path: Path, corpus_d
     assert left == sorted(versions[1:])
     assert current_version(index_dir).name == versions[-1]
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".build-")]
+
+
+def _passage(lang: str, title: str, headings: tuple[str, ...]) -> Passage:
+    return Passage("doc", lang, title, headings, "Text.", 0, 5, ((0, 5),))
+
+
+def test_each_passage_points_at_its_innermost_heading() -> None:
+    passages = [
+        _passage("sv", "Moms", ("Moms", "Momssatser")),
+        _passage("sv", "Moms", ("Moms",)),
+        _passage("sv", "Moms", ("Moms", "Momssatser")),
+        _passage("en", "VAT", ("VAT", "VAT rates")),
+        _passage("en", "", ()),
+    ]
+    keys, rows = passage_headings(passages)
+    assert keys == [("sv", "Momssatser"), ("sv", "Moms"), ("en", "VAT rates")]
+    assert rows.tolist() == [0, 1, 0, 2, -1]  # a passage with neither heading nor title has none
+
+
+def test_heading_vectors_are_loaded_for_every_passage(built_index: Path, settings) -> None:
+    index = load_index(settings.index_dir)
+    assert index.passage_heading.shape == (len(index.passages),)
+    assert (index.passage_heading >= 0).all()  # every test document has a title
+    assert index.heading_vectors.shape == (int(index.passage_heading.max()) + 1, index.passage_vectors.shape[1])

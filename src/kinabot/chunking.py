@@ -48,6 +48,10 @@ class Passage:
         path = " › ".join(part for part in (self.title, *heads) if part)
         return f"{path}\n{self.text}" if path else self.text
 
+    def context_heading(self) -> str:
+        """The innermost heading over the passage, or its document's title ("" if neither)."""
+        return next((h for h in reversed(self.headings) if h), self.title)
+
     def sentence_texts(self) -> list[str]:
         return [self.text[a:b] for a, b in self.sentences]
 

@@ -32,7 +32,7 @@ from kinabot.settings import ANN_MIN_VECTORS
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 7
+FORMAT = 8
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -97,6 +97,9 @@ class LoadedIndex:
     # the global row of each language's first sentence (a language's sentences are contiguous)
     sentence_index: dict[str, faiss.Index] = field(default_factory=dict)
     sentence_start: dict[str, int] = field(default_factory=dict)
+    # centred vectors of the passages' innermost headings, and each passage's row in them (-1: none)
+    heading_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    passage_heading: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def center_query(self, query: np.ndarray, lang: str) -> np.ndarray:
         shifted = query - self.means.get(lang, self.means["en"])
@@ -171,6 +174,9 @@ def build_index(
     sentence_vectors = embedder.encode_passages(sentences, show_progress=show_progress)
     metas = [DocMeta.of(d) for d in docs]
     outline_vectors = embedder.encode_passages([outline(m, passages) for m in metas])
+    heading_keys, heading_rows = passage_headings(passages)
+    heading_vectors = embedder.encode_passages([text for _, text in heading_keys]) if heading_keys else None
+    headings = None if heading_vectors is None else (heading_vectors, [lang for lang, _ in heading_keys], heading_rows)
     oos_langs, oos_questions = out_of_scope_questions()
     oos_vectors = embedder.encode_queries(oos_questions)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
@@ -187,6 +193,7 @@ def build_index(
         reference=reference_means(embedder),
         suggestions=suggestions,
         outline_vectors=outline_vectors,
+        headings=headings,
         out_of_scope=(oos_vectors, oos_langs),
         extra_manifest=extra_manifest,
         ann_min_vectors=ann_min_vectors,
@@ -205,6 +212,7 @@ def write_index(
     reference: dict[str, np.ndarray] | None = None,
     suggestions: dict[str, list[str]] | None = None,
     outline_vectors: np.ndarray | None = None,
+    headings: tuple[np.ndarray, list[str], np.ndarray] | None = None,
     out_of_scope: tuple[np.ndarray, list[str]] | None = None,
     extra_manifest: dict | None = None,
     ann_min_vectors: int = ANN_MIN_VECTORS,
@@ -234,6 +242,12 @@ def write_index(
         vector_indexes = _write_version(tmp, docs, passages, vectors, sentence_vectors, ann_min_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
         np.save(tmp / "outlines.npy", outline_vectors.astype(np.float32))
+        if headings is None or not len(headings[1]):
+            heading_vectors, heading_rows = np.zeros((0, vectors.shape[1]), np.float32), np.full(len(passages), -1)
+        else:
+            heading_vectors, heading_rows = center(headings[0], headings[1], means), headings[2]
+        np.save(tmp / "headings.npy", heading_vectors.astype(np.float32))
+        np.save(tmp / "passage_headings.npy", np.asarray(heading_rows, dtype=np.int64))
         if out_of_scope is None:
             oos, oos_langs = np.zeros((0, vectors.shape[1]), dtype=np.float32), []
         else:
@@ -268,6 +282,16 @@ def write_index(
     _prune(index_dir, keep)
     logger.info("index version %s is current", version)
     return final
+
+
+def passage_headings(passages: list[Passage]) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Distinct (language, innermost heading) pairs, and each passage's row among them (-1: none)."""
+    keys: dict[tuple[str, str], int] = {}
+    rows = np.full(len(passages), -1, dtype=np.int64)
+    for i, p in enumerate(passages):
+        if heading := p.context_heading():
+            rows[i] = keys.setdefault((p.lang, heading), len(keys))
+    return list(keys), rows
 
 
 def outline(doc: DocMeta, passages: list[Passage]) -> str:
@@ -484,6 +508,14 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
     outlines = np.load(version_dir / "outlines.npy")
     if outlines.shape != (len(documents), dim):
         raise IndexInvalid(f"outlines.npy in {version_dir.name} does not match documents.jsonl: rebuild")
+    heading_vectors = np.load(version_dir / "headings.npy")
+    passage_heading = np.load(version_dir / "passage_headings.npy")
+    if (
+        heading_vectors.shape[1:] != (dim,)
+        or passage_heading.shape != (len(passages),)
+        or int(passage_heading.max(initial=-1)) >= len(heading_vectors)
+    ):
+        raise IndexInvalid(f"headings.npy in {version_dir.name} does not match passages.jsonl: rebuild")
     passage_vectors = np.zeros((len(passages), dim), dtype=np.float32)
     for language, rows in lang_rows.items():
         passage_vectors[rows] = vectorindex.vectors_of(dense[language])
@@ -517,4 +549,6 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         Vocabulary(p.text for p in passages),
         sentence_index,
         sentence_start,
+        heading_vectors,
+        passage_heading,
     )

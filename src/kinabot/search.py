@@ -62,6 +62,7 @@ class FusionWeights:
     outline_candidates: int = 5
     language_calibration: float = 1.0
     weaker_evidence: float = 0.25
+    heading: float = 0.2
 
 
 def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -151,6 +152,7 @@ class Retriever:
             outline=settings.outline_weight,
             language_calibration=settings.language_calibration,
             weaker_evidence=settings.weaker_evidence_weight,
+            heading=settings.heading_weight,
         )
 
     @classmethod
@@ -275,6 +277,7 @@ class Retriever:
         unscored = np.isnan(sentence_sims)
         if unscored.any():
             sentence_sims[unscored] = self.best_sentences_of(rows_[unscored], query)
+        sentence_sims = self.in_context(rows_, sentence_sims, query, w.heading)
         # The stronger of the passage's own cosine and its best sentence's, and a share of the
         # weaker: a sentence that matches inside a passage that matches too is surer evidence.
         strength = np.maximum(passage_sims, sentence_sims) + w.weaker_evidence * np.minimum(passage_sims, sentence_sims)
@@ -305,7 +308,7 @@ class Retriever:
         ranked = fused_rows[np.lexsort((tie_break, -fused_scores))[:limit]].tolist()
         hits = []
         for row in ranked:
-            dense, sentence, sentence_score = self.evidence(row, query)
+            dense, sentence, sentence_score = self.evidence(row, query, w.heading)
             hits.append(
                 Hit(
                     row,
@@ -376,11 +379,31 @@ class Retriever:
             return sorted(fused, key=lambda row: -fused[row])[:limit]
         raise ValueError(f"mode must be one of full, dense, lexical (got {mode!r})")
 
-    def evidence(self, row: int, query: np.ndarray) -> tuple[float, int, float]:
-        """Cosine of the passage, and the row and cosine of its best sentence."""
+    def evidence(self, row: int, query: np.ndarray, heading: float | None = None) -> tuple[float, int, float]:
+        """Cosine of the passage, and the row of its best sentence and that sentence's score in context."""
         dense = float(self.index.passage_vectors[row] @ query)
         sentence, sentence_score = self.best_sentence(row, query)
-        return dense, sentence, sentence_score
+        weight = self.weights.heading if heading is None else heading
+        in_context = self.in_context(np.array([row]), np.array([sentence_score], dtype=np.float32), query, weight)
+        return dense, sentence, float(in_context[0])
+
+    def in_context(self, rows: np.ndarray, sentence_sims: np.ndarray, query: np.ndarray, weight: float) -> np.ndarray:
+        """Best-sentence cosines with a share (``weight``) of the passage's heading's cosine mixed in.
+
+        A sentence is read under its heading: "25 percent is the standard rate" says nothing
+        of VAT until read under "VAT rates". Embedding each sentence with
+        its heading would need a second set of sentence vectors to choose the sentences to
+        quote; a share of the heading's own cosine gives most of the gain (on the labelled
+        development questions, hit@1 0.927 → 0.953) for one vector per distinct heading.
+        The sentence quoted is still the best by its own cosine.
+        """
+        heading = self.index.passage_heading[rows] if weight else np.empty(0, dtype=np.int64)
+        has = heading >= 0
+        if not has.any():
+            return sentence_sims
+        out = sentence_sims.astype(np.float32, copy=True)
+        out[has] = (1 - weight) * out[has] + weight * (self.index.heading_vectors[heading[has]] @ query)
+        return out
 
     # -- helpers used by answer composition ---------------------------------------------
 

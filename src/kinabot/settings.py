@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         le=1.0,
         description="Share of the weaker of a passage's own cosine and its best sentence's added to the stronger.",
     )
+    heading_weight: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Share of the cosine of a passage's innermost heading mixed into its best sentence's.",
+    )
     language_calibration: float = Field(
         1.0,
         ge=0.0,
