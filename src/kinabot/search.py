@@ -391,11 +391,11 @@ class Retriever:
         """Best-sentence cosines with a share (``weight``) of the passage's heading's cosine mixed in.
 
         A sentence is read under its heading: "25 percent is the standard rate" says nothing
-        of VAT until read under "VAT rates". Embedding each sentence with
-        its heading would need a second set of sentence vectors to choose the sentences to
-        quote; a share of the heading's own cosine gives most of the gain (on the labelled
-        development questions, hit@1 0.927 → 0.953) for one vector per distinct heading.
-        The sentence quoted is still the best by its own cosine.
+        of VAT until read under "VAT rates". Embedding each sentence with its heading would
+        need a second set of sentence vectors to choose the sentences to quote; a share of the
+        heading's own cosine gives most of the gain (on the labelled development questions,
+        hit@1 0.927 → 0.953) for one vector per distinct heading. The sentence quoted is still
+        the best by its own cosine.
         """
         heading = self.index.passage_heading[rows] if weight else np.empty(0, dtype=np.int64)
         has = heading >= 0
