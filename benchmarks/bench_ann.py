@@ -30,7 +30,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-from bench_api import around
+from bench_api import around, per_call_ms
 
 from kinabot import vectorindex
 from kinabot.corpus import load_corpus
@@ -72,17 +72,6 @@ def synthetic(seeds: dict[str, np.ndarray], n: int, seed: int = 3) -> np.ndarray
     return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 
-def per_query_ms(search, queries: np.ndarray) -> list[float]:
-    for q in queries[:10]:
-        search(q)
-    times = []
-    for q in queries:
-        t = time.perf_counter()
-        search(q)
-        times.append((time.perf_counter() - t) * 1000)
-    return times
-
-
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
 
@@ -109,10 +98,10 @@ def measure(x: np.ndarray, queries: np.ndarray, settings: Settings, hnsw: bool) 
     kind = vectorindex.describe(chosen)
     print(f"\n{n:,} vectors of {x.shape[1]} dimensions; kinabot chooses {kind}")
     print(f"  {'':30s}{'build s':>9s}{'recall@10':>10s}{'median ms':>10s}{'p99 ms':>10s}")
-    results = [row("exact", exact_build, 1.0, per_query_ms(lambda q: exact.search(q[None], K), queries))]
+    results = [row("exact", exact_build, 1.0, per_call_ms(queries, lambda q: exact.search(q[None], K)))]
     for nprobe in sorted({8, 16, 32, 64, 128, settings.ann_nprobe}) if vectorindex.is_approximate(chosen) else []:
         _, found = vectorindex.search(chosen, queries, K, nprobe)
-        times = per_query_ms(lambda q, p=nprobe: vectorindex.search(chosen, q, K, p), queries)
+        times = per_call_ms(queries, lambda q, p=nprobe: vectorindex.search(chosen, q, K, p))
         default = nprobe == settings.ann_nprobe
         name = f"{kind} nprobe={nprobe}" + (" (default)" if default else "")
         results.append(row(name, chosen_build if default else None, recall(found, truth), times))
@@ -127,7 +116,7 @@ def measure(x: np.ndarray, queries: np.ndarray, settings: Settings, hnsw: bool) 
         for ef in (64, 128, 256):
             graph.hnsw.efSearch = ef
             _, found = graph.search(queries, K)
-            times = per_query_ms(lambda q: graph.search(q[None], K), queries)
+            times = per_call_ms(queries, lambda q: graph.search(q[None], K))
             results.append(row(f"HNSW32 efC=80 efSearch={ef}", graph_build, recall(found, truth), times))
     return [{"vectors": n, **r} for r in results]
 

@@ -16,14 +16,11 @@ another copy, which is why the cosine difference is printed beside the agreement
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import ROOT, questions, synthetic_index
 
 from kinabot.search import Hit, Retriever

@@ -154,13 +154,14 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
-def _timed(questions: list[str], encode) -> list[float]:
-    for q in questions[:10]:
-        encode(q)
+def per_call_ms(items, call) -> list[float]:
+    """Milliseconds of ``call(item)`` for each item, after ten calls to warm up."""
+    for item in items[:10]:
+        call(item)
     times = []
-    for q in questions:
+    for item in items:
         t = time.perf_counter()
-        encode(q)
+        call(item)
         times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -219,8 +220,8 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         embedder = load_embedder(settings)
-        encode_ms = _timed(qs, lambda q: embedder.encode_bare([q]))
-        fast_ms = _timed(qs, lambda q: embedder.encode_queries([q]))
+        encode_ms = per_call_ms(qs, lambda q: embedder.encode_bare([q]))
+        fast_ms = per_call_ms(qs, lambda q: embedder.encode_queries([q]))
     med_http, p99_http = statistics.median(http_ms), percentile(http_ms, 99)
     med_enc, p99_enc = statistics.median(encode_ms), percentile(encode_ms, 99)
     med_fast, p99_fast = statistics.median(fast_ms), percentile(fast_ms, 99)

@@ -220,4 +220,5 @@ def test_a_sentence_is_scored_under_its_heading(retriever) -> None:
     weight = retriever.weights.heading
     assert hit.sentence == sentence  # the sentence shown is the best by its own cosine
     assert hit.sentence_score == pytest.approx((1 - weight) * plain + weight * heading, abs=1e-5)
-    assert retriever.evidence(hit.row, query, heading=0.0)[2] == pytest.approx(plain)
+    unmixed = retriever.in_context(np.array([hit.row]), np.array([plain], dtype=np.float32), query, 0.0)
+    assert unmixed[0] == pytest.approx(plain)

@@ -175,8 +175,10 @@ def build_index(
     metas = [DocMeta.of(d) for d in docs]
     outline_vectors = embedder.encode_passages([outline(m, passages) for m in metas])
     heading_keys, heading_rows = passage_headings(passages)
-    heading_vectors = embedder.encode_passages([text for _, text in heading_keys]) if heading_keys else None
-    headings = None if heading_vectors is None else (heading_vectors, [lang for lang, _ in heading_keys], heading_rows)
+    headings = None
+    if heading_keys:
+        texts = [text for _, text in heading_keys]
+        headings = (embedder.encode_passages(texts), [lang for lang, _ in heading_keys], heading_rows)
     oos_langs, oos_questions = out_of_scope_questions()
     oos_vectors = embedder.encode_queries(oos_questions)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
@@ -242,7 +244,7 @@ def write_index(
         vector_indexes = _write_version(tmp, docs, passages, vectors, sentence_vectors, ann_min_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
         np.save(tmp / "outlines.npy", outline_vectors.astype(np.float32))
-        if headings is None or not len(headings[1]):
+        if headings is None:
             heading_vectors, heading_rows = np.zeros((0, vectors.shape[1]), np.float32), np.full(len(passages), -1)
         else:
             heading_vectors, heading_rows = center(headings[0], headings[1], means), headings[2]

@@ -306,20 +306,20 @@ class Retriever:
         fused_scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
         tie_break = np.fromiter((dense_rank.get(r, len(dense_rank) + 1) for r in fused), np.int64, len(fused))
         ranked = fused_rows[np.lexsort((tie_break, -fused_scores))[:limit]].tolist()
+        # Each hit's evidence was computed when it was a candidate; only rows that joined
+        # through a lexical list alone (rrf fusion) are scored here.
+        at = dict(zip(rows_.tolist(), range(len(rows_)), strict=True))
+        if unseen := [row for row in ranked if row not in at]:
+            extra = np.array(unseen, dtype=np.int64)
+            in_context = self.in_context(extra, self.best_sentences_of(extra, query), query, w.heading)
+            passage_sims = np.concatenate([passage_sims, idx.passage_vectors[extra] @ query])
+            sentence_sims = np.concatenate([sentence_sims, in_context])
+            at.update(zip(unseen, range(len(rows_), len(passage_sims)), strict=True))
         hits = []
         for row in ranked:
-            dense, sentence, sentence_score = self.evidence(row, query, w.heading)
-            hits.append(
-                Hit(
-                    row,
-                    fused[row],
-                    dense,
-                    sentence,
-                    sentence_score,
-                    dense_rank.get(row),
-                    lexical_rank.get(row),
-                )
-            )
+            sentence, _ = self.best_sentence(row, query)
+            dense, score = float(passage_sims[at[row]]), float(sentence_sims[at[row]])
+            hits.append(Hit(row, fused[row], dense, sentence, score, dense_rank.get(row), lexical_rank.get(row)))
         return hits
 
     def exact_best_sentences(self, query: np.ndarray) -> np.ndarray:
@@ -378,14 +378,6 @@ class Retriever:
             fused = rrf(lists, self.weights.rrf_k)
             return sorted(fused, key=lambda row: -fused[row])[:limit]
         raise ValueError(f"mode must be one of full, dense, lexical (got {mode!r})")
-
-    def evidence(self, row: int, query: np.ndarray, heading: float | None = None) -> tuple[float, int, float]:
-        """Cosine of the passage, and the row of its best sentence and that sentence's score in context."""
-        dense = float(self.index.passage_vectors[row] @ query)
-        sentence, sentence_score = self.best_sentence(row, query)
-        weight = self.weights.heading if heading is None else heading
-        in_context = self.in_context(np.array([row]), np.array([sentence_score], dtype=np.float32), query, weight)
-        return dense, sentence, float(in_context[0])
 
     def in_context(self, rows: np.ndarray, sentence_sims: np.ndarray, query: np.ndarray, weight: float) -> np.ndarray:
         """Best-sentence cosines with a share (``weight``) of the passage's heading's cosine mixed in.
