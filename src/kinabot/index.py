@@ -32,7 +32,7 @@ from kinabot.settings import ANN_MIN_VECTORS
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 8
+FORMAT = 9
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -390,8 +390,10 @@ def _write_version(
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as fh:
         for p in passages:
             fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    # Every sentence vector stays in sentences.npy: answers and final scores use exact cosines.
-    # A language with many sentences also gets an approximate index to find candidates with.
+    # Every passage and sentence vector stays in passages.npy and sentences.npy: answers and
+    # final scores use exact cosines. The vector indexes only find candidates; from a size on
+    # they are approximate, with their vectors stored in 16 bits (see kinabot.vectorindex).
+    np.save(folder / "passages.npy", vectors.astype(np.float32))
     np.save(folder / "sentences.npy", sentence_vectors.astype(np.float32))
     kinds: dict[str, str] = {}
     start = 0
@@ -518,9 +520,9 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         or int(passage_heading.max(initial=-1)) >= len(heading_vectors)
     ):
         raise IndexInvalid(f"headings.npy in {version_dir.name} does not match passages.jsonl: rebuild")
-    passage_vectors = np.zeros((len(passages), dim), dtype=np.float32)
-    for language, rows in lang_rows.items():
-        passage_vectors[rows] = vectorindex.vectors_of(dense[language])
+    passage_vectors = np.load(version_dir / "passages.npy")
+    if passage_vectors.shape != (len(passages), dim):
+        raise IndexInvalid(f"passages.npy in {version_dir.name} does not match passages.jsonl: rebuild")
     if len(counts) and counts.min() < 1:
         raise IndexInvalid(f"a passage in {version_dir.name} has no sentences: rebuild")
     doc_ids = sorted({doc_id for doc_id, _ in documents})

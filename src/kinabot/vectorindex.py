@@ -10,6 +10,11 @@ IVF rather than an HNSW graph, by measurement on clustered vectors (see
 ``benchmarks/bench_ann.py``): at the same recall it builds several times faster on two
 cores, and it keeps its recall when many vectors are identical (the same sentence on many
 pages), where an HNSW graph loses its way among the duplicates.
+
+The IVF index keeps its vectors as 16-bit floats: half the memory to read per probe, so a
+search takes about two thirds of the time (0.43 → 0.29 ms for 150,000 vectors at nprobe 64),
+and the rounding (about 1e-3 of each coordinate) leaves the same neighbours found. Final
+scores are not affected: they come from the exact 32-bit sentence vectors.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ CLUSTERS_PER_SQRT = 4
 # for stable centroids, and it bounds training time at a million vectors.
 TRAIN_PER_CLUSTER = 40
 TRAIN_ITERATIONS = 10
+# How an IVF index stores its vectors (faiss's index_factory name).
+STORAGE = "SQfp16"
 
 
 def clusters_for(n: int) -> int:
@@ -42,7 +49,7 @@ def build(vectors: np.ndarray, min_vectors: int, seed: int = 1234) -> faiss.Inde
         flat.add(vectors)
         return flat
     nlist = clusters_for(n)
-    index = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    index = faiss.index_factory(dim, f"IVF{nlist},{STORAGE}", faiss.METRIC_INNER_PRODUCT)
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.niter = TRAIN_ITERATIONS
     ivf.cp.seed = seed
@@ -57,10 +64,11 @@ def is_approximate(index: faiss.Index) -> bool:
 
 
 def describe(index: faiss.Index) -> str:
-    """A short name for the manifest: ``Flat`` or ``IVF<clusters>,Flat``."""
+    """A short name for the manifest: ``Flat``, or ``IVF<clusters>,SQfp16`` in faiss's factory terms."""
     if not is_approximate(index):
         return "Flat"
-    return f"IVF{faiss.extract_index_ivf(index).nlist},Flat"
+    storage = "SQfp16" if isinstance(faiss.downcast_index(index), faiss.IndexIVFScalarQuantizer) else "Flat"
+    return f"IVF{faiss.extract_index_ivf(index).nlist},{storage}"
 
 
 def search(index: faiss.Index, queries: np.ndarray, k: int, nprobe: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,10 +79,3 @@ def search(index: faiss.Index, queries: np.ndarray, k: int, nprobe: int) -> tupl
         params.nprobe = nprobe
         return index.search(queries, k, params=params)
     return index.search(queries, k)
-
-
-def vectors_of(index: faiss.Index) -> np.ndarray:
-    """All stored vectors, in the order they were added."""
-    if is_approximate(index):
-        faiss.extract_index_ivf(index).make_direct_map()
-    return index.reconstruct_n(0, index.ntotal)
