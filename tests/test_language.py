@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from kinabot import language
 from kinabot.language import detect_language
 
 
@@ -40,3 +41,22 @@ def test_detection_is_deterministic() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "?!", "12345", "🙂"])
 def test_text_without_words_does_not_fail(text: str) -> None:
     assert detect_language(text) in {"sv", "zh", "en"}
+
+
+def test_langdetect_is_asked_only_when_the_words_leave_it_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = language._langdetect_sv
+
+    def spy(text: str) -> float:
+        asked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(language, "_langdetect_sv", spy)
+    # Function words decide these, whatever langdetect would say.
+    assert detect_language("Vad kostar det att registrera ett aktiebolag?") == "sv"
+    assert detect_language("How long does company registration take?") == "en"
+    assert asked == []
+    # Here only langdetect can tell.
+    assert detect_language("arbetstillstand lon krav") == "sv"
+    assert detect_language("residence permit requirements") == "en"
+    assert len(asked) == 2

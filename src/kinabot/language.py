@@ -36,6 +36,7 @@ EN_WORDS = frozenset(
     """.split()
 )
 _SWEDISH_LETTERS = re.compile(r"[åäöÅÄÖ]")
+LANGDETECT_SWAY = 1.5  # the most langdetect's verdict moves the score
 
 
 @lru_cache(maxsize=1)
@@ -75,5 +76,8 @@ def detect_language(text: str) -> Lang:
         return "en"
     score = 2.0 * (sv_hits - en_hits)
     score += 0.75 * sum(bool(_SWEDISH_LETTERS.search(w)) for w in words) / max(1, len(words)) * min(len(words), 4)
-    score += 3.0 * (_langdetect_sv(" ".join(words)) - 0.5)
+    # langdetect moves the score by at most 1.5 either way; where it cannot change the
+    # outcome, its fraction of a millisecond is saved.
+    if abs(score) <= LANGDETECT_SWAY:
+        score += 2 * LANGDETECT_SWAY * (_langdetect_sv(" ".join(words)) - 0.5)
     return "sv" if score > 0 else "en"
