@@ -288,24 +288,26 @@ class Retriever:
             strength = calibrate_languages(strength, langs, asker, w.language_calibration)
         order = np.argsort(-strength, kind="stable")
         dense_order = rows_[order].tolist()
-        dense_rank = {row: r for r, row in enumerate(dense_order, start=1)}
+        dense_rank = dict(zip(dense_order, range(1, len(dense_order) + 1), strict=True))
+        # Best fused score first; ties go to the better dense rank.
         if w.fusion == "rrf":
             fused = rrf([(dense_order, 1.0), *lexical_lists], w.rrf_k)
+            fused_rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+            fused_scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+            tie_break = np.fromiter((dense_rank.get(r, len(dense_rank) + 1) for r in fused), np.int64, len(fused))
         else:
             total = strength + w.score_lexical * lexical_strength[rows_]
             # Calibrated with each language's lexical evidence in, so that evidence only
             # ranks passages within their language.
-            total = calibrate_languages(total, langs, asker, w.language_calibration)
-            fused = dict(zip(rows_.tolist(), total.tolist(), strict=True))
+            fused_rows, fused_scores = rows_, calibrate_languages(total, langs, asker, w.language_calibration)
+            tie_break = np.empty(len(rows_), dtype=np.int64)
+            tie_break[order] = np.arange(1, len(rows_) + 1)
+        best = np.lexsort((tie_break, -fused_scores))[:limit]
+        ranked, ranked_scores = fused_rows[best].tolist(), fused_scores[best].tolist()
         lexical_rank: dict[int, int] = {}
         for ranking, _ in lexical_lists:
             for r, row in enumerate(ranking, start=1):
                 lexical_rank.setdefault(row, r)
-        # Best fused score first; ties go to the better dense rank.
-        fused_rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
-        fused_scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
-        tie_break = np.fromiter((dense_rank.get(r, len(dense_rank) + 1) for r in fused), np.int64, len(fused))
-        ranked = fused_rows[np.lexsort((tie_break, -fused_scores))[:limit]].tolist()
         # Each hit's evidence was computed when it was a candidate; only rows that joined
         # through a lexical list alone (rrf fusion) are scored here.
         at = dict(zip(rows_.tolist(), range(len(rows_)), strict=True))
@@ -316,10 +318,10 @@ class Retriever:
             sentence_sims = np.concatenate([sentence_sims, in_context])
             at.update(zip(unseen, range(len(rows_), len(passage_sims)), strict=True))
         hits = []
-        for row in ranked:
+        for row, fused_score in zip(ranked, ranked_scores, strict=True):
             sentence, _ = self.best_sentence(row, query)
             dense, score = float(passage_sims[at[row]]), float(sentence_sims[at[row]])
-            hits.append(Hit(row, fused[row], dense, sentence, score, dense_rank.get(row), lexical_rank.get(row)))
+            hits.append(Hit(row, fused_score, dense, sentence, score, dense_rank.get(row), lexical_rank.get(row)))
         return hits
 
     def exact_best_sentences(self, query: np.ndarray) -> np.ndarray:
