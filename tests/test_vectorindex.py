@@ -134,3 +134,23 @@ def test_approximate_retrieval_ranks_like_exact_retrieval(tmp_path: Path) -> Non
             if hit.row in scores:
                 assert scores[hit.row] == pytest.approx((hit.dense, hit.sentence, hit.sentence_score))
     assert shared / (10 * len(queries)) >= 0.95
+
+
+def test_search_runs_on_one_thread_and_leaves_the_setting_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = vectorindex.build(clustered_vectors(600), min_vectors=100)
+    seen: list[int] = []
+    real = type(index).search
+
+    def spy(self: faiss.Index, *args: object, **kwargs: object) -> object:
+        seen.append(faiss.omp_get_max_threads())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(index), "search", spy)
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        vectorindex.search(index, clustered_vectors(3, seed=9), 5, nprobe=4)
+        assert seen == [1]
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(before)
