@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import numpy as np
+
 from kinabot.lexical import LexicalIndex, tokenize
 
 
@@ -48,3 +50,28 @@ def test_unknown_words_give_no_results() -> None:
     index = LexicalIndex.build("en", ["Växjö is a city."])
     rows, scores, _ = index.search("zzzz qqqq", 5)
     assert len(rows) == 0 and len(scores) == 0
+
+
+def test_scores_and_order_agree_with_bm25s_own_scoring() -> None:
+    # Read straight from the term matrix, the scores must be bm25s's, ranked best first with
+    # ties in passage order, and coverage the IDF-weighted share of the question's terms.
+    texts = [
+        "Moms i Sverige är 25 procent för de flesta varor.",
+        "Arbetsgivaravgifter betalas på lön i Sverige.",
+        "Moms och arbetsgivaravgifter redovisas till Skatteverket.",
+        "Ett aktiebolag registreras hos Bolagsverket.",
+        "Växjö ligger i Småland.",
+    ] * 3  # each text three times: ties
+    index = LexicalIndex.build("sv", texts)
+    question = "Hur mycket moms betalar man i Sverige, och vad är arbetsgivaravgifter?"
+    terms = list(dict.fromkeys(tokenize(question, "sv")))
+    vocab = index._bm25.vocab_dict
+    reference = sum(index._bm25.get_scores_from_ids([vocab[t]]) for t in terms if t in vocab)
+    rows, scores, coverage = index.search(question, k=4)
+    expected = sorted(np.flatnonzero(reference > 0), key=lambda row: (-reference[row], row))[:4]
+    assert rows.tolist() == expected
+    np.testing.assert_allclose(scores, reference[rows], rtol=1e-5)
+    assert rows.tolist()[:3] == [1, 6, 11]  # one text's copies tie: in passage order
+    present = [[t in tokenize(texts[row], "sv") for t in terms] for row in rows]
+    assert all(0 < c <= 1 for c in coverage)
+    assert [c == 1 for c in coverage] == [all(p) for p in present]

@@ -110,25 +110,36 @@ class LexicalIndex:
         terms = list(dict.fromkeys(tokenize(question, self.lang)))
         if not terms or self.size == 0:
             return _EMPTY
+        # Straight from BM25's term-by-passage matrix (compressed by term): each term's
+        # passages and scores, so the work grows with the passages that hold a question's
+        # terms, not with the whole index (bm25s's own scoring fills an array of every
+        # passage per term). Lucene-style BM25, bm25s's default, gives absent terms nothing.
+        matrix = self._bm25.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
         vocab = self._bm25.vocab_dict
-        total = np.zeros(self.size, dtype=np.float32)
-        covered = np.zeros(self.size, dtype=np.float32)
+        rows, scores, weights = [], [], []
         weight_sum = 0.0
         for term in terms:
             term_id = vocab.get(term)
-            if term_id is None:
-                weight_sum += _idf(0, self.size)
-                continue
-            scores = np.asarray(self._bm25.get_scores_from_ids([term_id]), dtype=np.float32)
-            present = scores > 0
-            idf = _idf(int(present.sum()), self.size)
+            start, end = (int(indptr[term_id]), int(indptr[term_id + 1])) if term_id is not None else (0, 0)
+            idf = _idf(end - start, self.size)
             weight_sum += idf
-            covered += idf * present
-            total += scores
-        coverage = covered / max(weight_sum, 1e-9)
+            if end > start:
+                rows.append(indices[start:end])
+                scores.append(data[start:end])
+                weights.append(np.full(end - start, idf))
+        if not rows:
+            return _EMPTY
+        passages = np.concatenate(rows)
+        total = np.bincount(passages, weights=np.concatenate(scores), minlength=self.size).astype(np.float32)
+        covered = np.bincount(passages, weights=np.concatenate(weights), minlength=self.size)
+        coverage = (covered / weight_sum).astype(np.float32)
         eligible = np.flatnonzero((total > 0) & (coverage >= min_coverage))
         if not len(eligible):
             return _EMPTY
+        if len(eligible) > k:  # only the best k (and any tied with the last of them) are sorted
+            kth = np.partition(total[eligible], len(eligible) - k)[len(eligible) - k]
+            eligible = eligible[total[eligible] >= kth]
         order = eligible[np.argsort(-total[eligible], kind="stable")][:k]
         return order.astype(np.int64), total[order], coverage[order]
 
