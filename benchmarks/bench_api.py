@@ -191,6 +191,7 @@ def main() -> None:
             "KINABOT_LOG_LEVEL": "WARNING",
             "KINABOT_RATE_LIMIT_PER_MINUTE": "0",  # one client asks all the questions
             "KINABOT_DATA_DIR": tmp,  # its questions go to a throwaway database
+            "KINABOT_ANSWER_CACHE": "0",  # each round asks the same questions again
         }
         server = subprocess.Popen(
             [sys.executable, "-m", "kinabot.cli", "serve", "--port", str(port)],
