@@ -5,7 +5,6 @@ import time
 import numpy as np
 import pytest
 
-from kinabot import vectorindex
 from kinabot.errors import QuestionEmpty, QuestionTooLong
 from kinabot.search import FULL_POOL, calibrate_languages, min_max, rrf
 
@@ -225,7 +224,7 @@ def test_a_sentence_is_scored_under_its_heading(retriever) -> None:
     assert unmixed[0] == pytest.approx(plain)
 
 
-def test_a_document_scores_by_its_best_outline_and_the_best_outlines_are_found(retriever) -> None:
+def test_a_document_scores_by_its_best_outline(retriever) -> None:
     index = retriever.index
     text, asker = retriever.understand("Vad är Sino-Swedish Business Council?")
     query = index.center_query(retriever.embedder.encode_queries([text])[0], asker)
@@ -234,6 +233,5 @@ def test_a_document_scores_by_its_best_outline_and_the_best_outlines_are_found(r
     assert translated  # the test corpus has documents in more than one language
     docs = np.array([*translated, *range(len(index.doc_ids))][::-1])
     expected = [outline[index.outline_doc == d].max() for d in docs]
-    np.testing.assert_allclose(retriever.outline_scores(docs, query), expected, rtol=1e-6)
-    _, found = vectorindex.search(index.outline_index, query, 3, nprobe=1)
-    assert found[0].tolist() == np.argsort(-outline)[:3].tolist()
+    np.testing.assert_array_equal(retriever.outline_scores(docs, outline), expected)
+    assert len(retriever.outline_scores(docs[:0], outline)) == 0

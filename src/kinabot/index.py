@@ -100,9 +100,7 @@ class LoadedIndex:
     # centred vectors of the passages' innermost headings, and each passage's row in them (-1: none)
     heading_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     passage_heading: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # the outline vectors' index, and for each document number the outline rows
-    # ``outline_rows[outline_start[d]:outline_start[d + 1]]``
-    outline_index: faiss.Index | None = None
+    # for each document number its outline rows: ``outline_rows[outline_start[d]:outline_start[d + 1]]``
     outline_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     outline_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
@@ -249,11 +247,6 @@ def write_index(
         vector_indexes = _write_version(tmp, docs, passages, vectors, sentence_vectors, ann_min_vectors)
         np.save(tmp / "language_means.npy", np.stack([means[lang] for lang in LANGS]))
         np.save(tmp / "outlines.npy", outline_vectors.astype(np.float32))
-        # The few documents whose outlines match a question best are found through an index;
-        # only the candidates' documents are then scored exactly.
-        outline_index = vectorindex.build(outline_vectors, ann_min_vectors)
-        faiss.write_index(outline_index, str(tmp / "outlines.faiss"))
-        vector_indexes["outlines"] = vectorindex.describe(outline_index)
         if headings is None:
             heading_vectors, heading_rows = np.zeros((0, vectors.shape[1]), np.float32), np.full(len(passages), -1)
         else:
@@ -522,11 +515,6 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
     outlines = np.load(version_dir / "outlines.npy")
     if outlines.shape != (len(documents), dim):
         raise IndexInvalid(f"outlines.npy in {version_dir.name} does not match documents.jsonl: rebuild")
-    if "outlines.faiss" not in manifest.get("files", {}):
-        raise IndexInvalid(f"{version_dir.name} has no outlines.faiss: rebuild")
-    outline_index = faiss.read_index(str(version_dir / "outlines.faiss"))
-    if outline_index.ntotal != len(documents) or outline_index.d != dim:
-        raise IndexInvalid(f"outlines.faiss in {version_dir.name} does not match documents.jsonl: rebuild")
     heading_vectors = np.load(version_dir / "headings.npy")
     passage_heading = np.load(version_dir / "passage_headings.npy")
     if (
@@ -573,7 +561,6 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         sentence_start,
         heading_vectors,
         passage_heading,
-        outline_index,
         outline_rows,
         outline_start,
     )

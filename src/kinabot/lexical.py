@@ -133,7 +133,7 @@ class LexicalIndex:
         passages = np.concatenate(rows)
         total = np.bincount(passages, weights=np.concatenate(scores), minlength=self.size).astype(np.float32)
         covered = np.bincount(passages, weights=np.concatenate(weights), minlength=self.size)
-        coverage = (covered / weight_sum).astype(np.float32)
+        coverage = (covered / max(weight_sum, 1e-9)).astype(np.float32)
         eligible = np.flatnonzero((total > 0) & (coverage >= min_coverage))
         if not len(eligible):
             return _EMPTY

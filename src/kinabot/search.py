@@ -263,8 +263,11 @@ class Retriever:
 
         # Documents whose title and headings match the question lend weight to all their
         # passages, and the best few documents' passages join the candidates.
-        _, best_outlines = vectorindex.search(idx.outline_index, query, w.outline_candidates, nprobe)
-        for i in best_outlines[0][best_outlines[0] >= 0]:
+        # Every outline is scored: an approximate index missed one of the best five in twenty
+        # (measured on 10,000 synthetic documents), and each outline stands for a whole document.
+        outline = idx.outline_vectors @ query
+        best_outlines = min(w.outline_candidates, len(outline))
+        for i in np.argpartition(-outline, best_outlines - 1)[:best_outlines] if best_outlines else ():
             doc_id = idx.doc_ids[int(idx.outline_doc[i])]
             for lang in idx.lang_rows:
                 candidates.update(idx.doc_rows.get((doc_id, lang), []))
@@ -280,7 +283,7 @@ class Retriever:
         # weaker: a sentence that matches inside a passage that matches too is surer evidence.
         strength = np.maximum(passage_sims, sentence_sims) + w.weaker_evidence * np.minimum(passage_sims, sentence_sims)
         strength = strength + np.where(idx.passage_lang[rows_] == asker, 0.0, w.cross_language_lift)
-        strength = strength + w.outline * self.outline_scores(idx.passage_doc[rows_], query)
+        strength = strength + w.outline * self.outline_scores(idx.passage_doc[rows_], outline)
         langs = idx.passage_lang[rows_]
         if w.fusion == "rrf":
             strength = calibrate_languages(strength, langs, asker, w.language_calibration)
@@ -322,15 +325,17 @@ class Retriever:
             hits.append(Hit(row, fused_score, dense, sentence, score, dense_rank.get(row), lexical_rank.get(row)))
         return hits
 
-    def outline_scores(self, docs: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """For each document number in ``docs``, the best cosine of its outlines (one per language)."""
+    def outline_scores(self, docs: np.ndarray, outline: np.ndarray) -> np.ndarray:
+        """For each document number in ``docs``, the best of its outlines' scores (one per language)."""
         idx = self.index
+        if not len(docs):
+            return np.empty(0, dtype=np.float32)
         unique, back = np.unique(docs, return_inverse=True)
         starts, ends = idx.outline_start[unique], idx.outline_start[unique + 1]
         counts = ends - starts
         offsets = np.cumsum(counts) - counts
         rows = idx.outline_rows[np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))]
-        return np.maximum.reduceat(idx.outline_vectors[rows] @ query, offsets)[back]
+        return np.maximum.reduceat(outline[rows], offsets)[back]
 
     def exact_best_sentences(self, query: np.ndarray) -> np.ndarray:
         """Each passage's best sentence cosine; NaN for languages searched approximately.
