@@ -6,7 +6,8 @@ real vector moved a little (plus a random share, up to half, of another sentence
 and Gaussian noise of half its length; see ``around``), so that no two of the index's
 sentences are identical, as in a real corpus of that size, where approximate search
 would otherwise meet the same few thousand vectors copied a hundred times over. A
-passage's vector is the normalised mean of its sentences' vectors. Building it costs one
+passage's vector is the normalised mean of its sentences' vectors; every ten passages make
+a document, whose title (its heading and outline) has the mean of theirs. Building it costs one
 encode of the corpus sentences rather than of 10,000 passages. The real service is started
 with `kinabot serve` on loopback and asked 200 questions in mixed languages one at a time;
 then the same questions are encoded bare with the same model in this process. The two take
@@ -115,14 +116,18 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
         svecs.append(moved)
     model = {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension}
     passage_vectors = np.concatenate(pvecs)
-    # Each synthetic document's title stands as the heading of its passages; its vector is the
-    # normalised mean of theirs, as a title sums up what stands under it.
+    # Each synthetic document's title stands as the heading of its passages and as the
+    # document's outline; its vector is the normalised mean of theirs, as a title sums up what
+    # stands under it.
     heading_rows = np.unique([p.doc_id for p in passages], return_inverse=True)[1]
     sums = np.zeros((int(heading_rows.max()) + 1, passage_vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, heading_rows, passage_vectors)
     heading_langs = [""] * len(sums)
     for p, row in zip(passages, heading_rows, strict=True):
         heading_langs[row] = p.lang
+    titles = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+    row_of = dict(zip((p.doc_id for p in passages), heading_rows, strict=True))
+    outlines = titles[[row_of[d.id] for d in docs]]
     write_index(
         docs,
         passages,
@@ -131,7 +136,8 @@ def synthetic_index(settings: Settings, target: int, out: Path, seed: int = 7) -
         model,
         "synthetic",
         out,
-        headings=(sums / np.linalg.norm(sums, axis=1, keepdims=True), heading_langs, heading_rows),
+        headings=(titles, heading_langs, heading_rows),
+        outline_vectors=outlines,
         ann_min_vectors=settings.ann_min_vectors,
     )
     return len(passages), encode_s
