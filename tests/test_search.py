@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from kinabot.errors import QuestionEmpty, QuestionTooLong
-from kinabot.search import FULL_POOL, calibrate_languages, min_max, rrf
+from kinabot.index import load_index
+from kinabot.search import FULL_POOL, Retriever, calibrate_languages, min_max, rrf
+from kinabot.settings import Settings
+from tests.builders import clustered_vectors, vector_index
 
 
 def test_rrf_adds_weighted_reciprocal_ranks() -> None:
@@ -235,3 +241,18 @@ def test_a_document_scores_by_its_best_outline(retriever) -> None:
     expected = [outline[index.outline_doc == d].max() for d in docs]
     np.testing.assert_array_equal(retriever.outline_scores(docs, outline), expected)
     assert len(retriever.outline_scores(docs[:0], outline)) == 0
+
+
+def test_an_index_without_outlines_adds_no_documents_for_them(tmp_path: Path) -> None:
+    # The external evaluation sets are written without outlines: all zero, so any "best five"
+    # would be five arbitrary documents joining the candidates and moving the calibration.
+    index_dir = vector_index(tmp_path, per_language=400, ann_min_vectors=10_000).parent
+    stub = SimpleNamespace(name="clustered", fingerprint="clustered", dimension=32)
+    retriever = Retriever(load_index(index_dir), stub, Settings())  # type: ignore[arg-type]
+    assert not retriever.index.outline_vectors.any()
+    without = replace(retriever.weights, outline_candidates=0)
+    for i, query in enumerate(clustered_vectors(12, seed=4)):
+        lang = ("sv", "zh", "en")[i % 3]
+        # With a limit above the number of candidates, every candidate comes back.
+        everything = retriever.search("", query, lang, limit=10_000)
+        assert everything == retriever.search("", query, lang, limit=10_000, weights=without)

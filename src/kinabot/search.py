@@ -265,8 +265,10 @@ class Retriever:
         # passages, and the best few documents' passages join the candidates.
         # Every outline is scored: an approximate index missed one of the best five in twenty
         # (measured on 10,000 synthetic documents), and each outline stands for a whole document.
+        # An index written without outlines (the external evaluation sets) has only zero
+        # vectors, and no document stands out to add.
         outline = idx.outline_vectors @ query
-        best_outlines = min(w.outline_candidates, len(outline))
+        best_outlines = min(w.outline_candidates, len(outline)) if outline.any() else 0
         for i in np.argpartition(-outline, best_outlines - 1)[:best_outlines] if best_outlines else ():
             doc_id = idx.doc_ids[int(idx.outline_doc[i])]
             for lang in idx.lang_rows:
