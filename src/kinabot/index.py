@@ -100,9 +100,6 @@ class LoadedIndex:
     # centred vectors of the passages' innermost headings, and each passage's row in them (-1: none)
     heading_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     passage_heading: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # for each document number its outline rows: ``outline_rows[outline_start[d]:outline_start[d + 1]]``
-    outline_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    outline_start: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
     def center_query(self, query: np.ndarray, lang: str) -> np.ndarray:
         shifted = query - self.means.get(lang, self.means["en"])
@@ -530,9 +527,6 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         raise IndexInvalid(f"a passage in {version_dir.name} has no sentences: rebuild")
     doc_ids = sorted({doc_id for doc_id, _ in documents})
     doc_number = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-    outline_doc = np.array([doc_number[doc_id] for doc_id, _ in documents], dtype=np.int64)
-    outline_rows = np.argsort(outline_doc, kind="stable")
-    outline_start = np.searchsorted(outline_doc[outline_rows], np.arange(len(doc_ids) + 1))
     return LoadedIndex(
         version_dir,
         manifest,
@@ -550,7 +544,7 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         np.array([doc_number[p.doc_id] for p in passages], dtype=np.int64),
         json.loads((version_dir / "suggestions.json").read_text(encoding="utf-8")),
         outlines,
-        outline_doc,
+        np.array([doc_number[doc_id] for doc_id, _ in documents], dtype=np.int64),
         doc_ids,
         _by_language(
             np.load(version_dir / "out_of_scope.npy"),
@@ -561,6 +555,4 @@ def load_index(index_dir: Path, version: str | None = None) -> LoadedIndex:
         sentence_start,
         heading_vectors,
         passage_heading,
-        outline_rows,
-        outline_start,
     )

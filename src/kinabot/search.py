@@ -329,15 +329,9 @@ class Retriever:
 
     def outline_scores(self, docs: np.ndarray, outline: np.ndarray) -> np.ndarray:
         """For each document number in ``docs``, the best of its outlines' scores (one per language)."""
-        idx = self.index
-        if not len(docs):
-            return np.empty(0, dtype=np.float32)
-        unique, back = np.unique(docs, return_inverse=True)
-        starts, ends = idx.outline_start[unique], idx.outline_start[unique + 1]
-        counts = ends - starts
-        offsets = np.cumsum(counts) - counts
-        rows = idx.outline_rows[np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))]
-        return np.maximum.reduceat(outline[rows], offsets)[back]
+        best = np.full(len(self.index.doc_ids), -1.0, dtype=np.float32)
+        np.maximum.at(best, self.index.outline_doc, outline)
+        return best[docs]
 
     def exact_best_sentences(self, query: np.ndarray) -> np.ndarray:
         """Each passage's best sentence cosine; NaN for languages searched approximately.
